@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+/** The one explicit entry list; scripts/check-exports.mjs keeps it and package.json `exports` in step. */
+export const entry = ["src/index.ts"];
+
+export default defineConfig({
+  entry,
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node22',
+  splitting: false,
+});

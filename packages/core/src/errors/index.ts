@@ -1,0 +1,7 @@
+/**
+ * Typed errors and deny reasons.
+ *
+ * @module @fedtrust/core/errors
+ */
+export * from './deny-reasons.js';
+export * from './fedtrust-error.js';

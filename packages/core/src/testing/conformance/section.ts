@@ -1,0 +1,4 @@
+import type { ConformanceContext } from './types.js';
+
+/** A conformance section registers its `it` blocks through the context; one file per concern. */
+export type ConformanceSection = (ctx: ConformanceContext) => void;
