@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -20,6 +21,8 @@ const project = (name: string, dir: string, extra: Record<string, unknown> = {})
   test: { name, include: [`${dir}/**/*.test.ts`], ...extra },
 });
 
+const pgSetup = 'packages/adapter-pg/src/testing/global-setup.ts';
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -29,7 +32,7 @@ export default defineConfig({
       project('core', 'packages/core/src'),
       project('adapter-sqlite', 'packages/adapter-sqlite/src'),
       project('adapter-pg', 'packages/adapter-pg/src', {
-        globalSetup: ['packages/adapter-pg/src/testing/global-setup.ts'],
+        globalSetup: existsSync(pgSetup) ? [pgSetup] : [],
       }),
       project('ca-local', 'packages/ca-local/src'),
       project('ca-stepca', 'packages/ca-stepca/src'),
