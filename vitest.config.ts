@@ -11,6 +11,7 @@ const src = (pkg: string, file = 'index') =>
  */
 export const alias = [
   { find: /^@fedtrust\/core\/testing$/, replacement: src('core', 'testing/index') },
+  { find: /^@fedtrust\/core\/system$/, replacement: src('core', 'system/index') },
   { find: /^@fedtrust\/ca-stepca\/testing$/, replacement: src('ca-stepca', 'testing/index') },
   { find: /^@fedtrust\/adapter-pg\/testing$/, replacement: src('adapter-pg', 'testing/index') },
   { find: /^@fedtrust\/(core|adapter-sqlite|adapter-pg|ca-local|ca-stepca|transport-undici|cli)$/, replacement: fileURLToPath(new URL('./packages/$1/src/index.ts', import.meta.url)) },

@@ -1,1 +1,2 @@
+export * from './chain-hash.js';
 export * from './types.js';
