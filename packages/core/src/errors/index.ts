@@ -3,5 +3,6 @@
  *
  * @module @fedtrust/core/errors
  */
+export * from './ca-error.js';
 export * from './deny-reasons.js';
 export * from './fedtrust-error.js';
