@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { systemRandom } from '../system/index.js';
+import { formatSealKey, generateSealKey } from './generate-seal-key.js';
+import { parseSealKeys } from './parse-seal-keys.js';
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+  return 'returned';
+}
+
+describe('parseSealKeys', () => {
+  it('reads a rotated list; the first entry is current', () => {
+    const a = generateSealKey(systemRandom);
+    const b = generateSealKey(systemRandom);
+    const ring = parseSealKeys(` ${formatSealKey('k2026', a)},\n${formatSealKey('k2025', b)} `);
+    expect(ring.currentKeyId).toBe('k2026');
+    expect(ring.keys).toEqual({ k2026: a, k2025: b });
+  });
+
+  it('accepts URL-safe base64 without padding', () => {
+    const key = generateSealKey(systemRandom);
+    const ring = parseSealKeys(`k1:${Buffer.from(key).toString('base64url')}`);
+    expect(ring.keys['k1']).toEqual(key);
+  });
+
+  it('rejects empty lists, missing ids, duplicates and keys that are not 32 bytes, never echoing key material', () => {
+    const key = formatSealKey('k1', generateSealKey(systemRandom));
+    const material = key.slice(3);
+    const short = `k1:${Buffer.alloc(16, 7).toString('base64')}`;
+    for (const text of ['', ' , ', material, `${key},${key}`, short, 'k1:not base64!', 'bad.id:AAAA']) {
+      expect(codeOf(() => parseSealKeys(text))).toBe('seal_key_invalid');
+      try {
+        parseSealKeys(text);
+      } catch (error) {
+        expect(JSON.stringify(error) + String(error)).not.toContain(material);
+      }
+    }
+  });
+
+  it('generateSealKey returns 32 fresh bytes', () => {
+    const a = generateSealKey(systemRandom);
+    expect(a).toHaveLength(32);
+    expect(a).not.toEqual(generateSealKey(systemRandom));
+  });
+});
