@@ -1,1 +1,3 @@
-export {};
+export * from './routing-eligible.js';
+export * from './session-registry.js';
+export * from './types.js';
