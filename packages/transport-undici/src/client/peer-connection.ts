@@ -1,0 +1,250 @@
+/**
+ * One peer's connection: an undici Agent built from the client certificate and its key
+ * (opened in memory only), the peer's roots pinned, renewed before two thirds of the
+ * certificate's lifetime and swapped without failing requests already in flight.
+ *
+ * @module @fedtrust/transport-undici
+ */
+import { X509Certificate } from 'node:crypto';
+import {
+  type CertificateAuthority,
+  type Clock,
+  FedtrustError,
+  type IssuedCertificate,
+  type Logger,
+  type Sealer,
+} from '@fedtrust/core';
+import { Agent, type Dispatcher } from 'undici';
+import { DEFAULT_RENEW_FRACTION, renewalDelayMs } from './renewal-delay.js';
+
+/** A private key sealed by a {@link Sealer}; `context` is the additional data it was sealed with. */
+export interface SealedKey {
+  envelope: string;
+  context: string;
+}
+
+export interface RenewalOptions {
+  /** The CA port that renews this certificate (same key, same identity, new validity). */
+  ca: CertificateAuthority;
+  /** Fraction of the lifetime after which to renew (default 2/3). */
+  fraction?: number;
+  /** Called after each swap, e.g. to persist the new certificate. Its failure is logged, never fatal. */
+  onRenewed?: (issued: IssuedCertificate) => void | Promise<void>;
+}
+
+export interface PeerOptions {
+  /** The caller's name for this peer; rows from it are tagged with what the peer itself sends. */
+  id: string;
+  /** Base URL of the peer gateway, e.g. `https://work.example:8443`. */
+  url: string;
+  /** PEM roots the peer's server certificate must chain to (pinned; the system store is not used). */
+  rootsPem: string[];
+  /** PEM client certificate this gateway was enrolled with at the peer. */
+  certificatePem: string;
+  /** PEM intermediates, leaf-issuer first. */
+  chainPem?: string[];
+  /** PKCS#8 PEM key, or an envelope opened with the client's `sealer`. */
+  privateKey: string | SealedKey;
+  /** TLS server name to verify, when it differs from the URL's host. */
+  servername?: string;
+  /** Renew the certificate through a CA before it reaches two thirds of its lifetime. */
+  renewal?: RenewalOptions;
+  /** A dispatcher to use instead of the built Agent (undici `MockAgent` in tests); never closed by the client. */
+  dispatcher?: Dispatcher;
+}
+
+export interface PeerCertificateInfo {
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export interface PeerConnection {
+  readonly id: string;
+  readonly origin: string;
+  /** The dispatcher for the next request. Always the newest Agent. */
+  dispatcher(): Promise<Dispatcher>;
+  certificate(): PeerCertificateInfo;
+  /** Renews now (deduplicated with a renewal already running) and swaps the Agent. */
+  renew(): Promise<IssuedCertificate>;
+  close(): Promise<void>;
+}
+
+interface Shared {
+  sealer?: Sealer;
+  clock: Clock;
+  logger: Logger;
+}
+
+function certificateInfo(pem: string): PeerCertificateInfo {
+  const x509 = new X509Certificate(pem);
+  return {
+    serial: x509.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ''),
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+  };
+}
+
+async function openKey(key: string | SealedKey, sealer: Sealer | undefined, peer: string): Promise<string> {
+  if (typeof key === 'string') return key;
+  if (sealer === undefined) {
+    throw new FedtrustError(
+      'sealer_missing',
+      `peer ${peer}: the private key is sealed but no sealer was given`,
+      {
+        status: 500,
+        remediation: 'Pass the Sealer that sealed the client key as `sealer` to createFederationClient.',
+      },
+    );
+  }
+  return new TextDecoder().decode(await sealer.open(key.envelope, key.context));
+}
+
+/**
+ * Creates the connection. The key is opened on first use and then kept only in this
+ * closure and in the Agent's TLS options — never written anywhere. The renewal timer is
+ * unref'd (it never keeps a process alive) and cleared by `close()`.
+ */
+export function createPeerConnection(options: PeerOptions, shared: Shared): PeerConnection {
+  const origin = new URL(options.url).origin;
+  let certificatePem = options.certificatePem;
+  let chainPem = options.chainPem ?? [];
+  let info = certificateInfo(certificatePem);
+  let privateKeyPem: string | null = null;
+  let agent: Agent | null = null;
+  let opening: Promise<Dispatcher> | null = null;
+  let renewing: Promise<IssuedCertificate> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const build = (key: string) =>
+    new Agent({
+      connect: {
+        cert: [certificatePem, ...chainPem].join('\n'),
+        key,
+        ca: options.rootsPem,
+        rejectUnauthorized: true,
+        ...(options.servername === undefined ? {} : { servername: options.servername }),
+      },
+    });
+
+  function schedule(delayMs: number): void {
+    if (closed || options.renewal === undefined || options.dispatcher !== undefined) return;
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      const due = renewalDelayMs(
+        info.notBefore,
+        info.notAfter,
+        shared.clock.now(),
+        options.renewal?.fraction,
+      );
+      if (due > 0) return schedule(due);
+      renew().catch(() => {
+        // renew() already logged; retry while the certificate is still valid.
+        const left = info.notAfter.getTime() - shared.clock.now().getTime();
+        schedule(Math.min(60_000, Math.max(1_000, Math.floor(left / 10))));
+      });
+    }, delayMs);
+    timer.unref();
+  }
+
+  function planRenewal(): void {
+    const fraction = options.renewal?.fraction ?? DEFAULT_RENEW_FRACTION;
+    schedule(renewalDelayMs(info.notBefore, info.notAfter, shared.clock.now(), fraction));
+  }
+
+  async function open(): Promise<Dispatcher> {
+    if (options.dispatcher !== undefined) return options.dispatcher;
+    privateKeyPem = await openKey(options.privateKey, shared.sealer, options.id);
+    agent = build(privateKeyPem);
+    planRenewal();
+    return agent;
+  }
+
+  async function dispatcher(): Promise<Dispatcher> {
+    if (closed) {
+      throw new FedtrustError('client_closed', `peer ${options.id}: the federation client is closed`, {
+        status: 500,
+        remediation: 'Create a new client; this one was closed.',
+      });
+    }
+    if (agent !== null) return agent;
+    opening ??= open().catch((error: unknown) => {
+      opening = null;
+      throw error;
+    });
+    await opening;
+    // Read again after the await: a renewal may have swapped the Agent meanwhile.
+    return options.dispatcher ?? (agent as unknown as Agent);
+  }
+
+  async function doRenew(): Promise<IssuedCertificate> {
+    const renewal = options.renewal;
+    if (renewal === undefined) {
+      throw new FedtrustError('renewal_not_configured', `peer ${options.id}: no renewal CA configured`, {
+        status: 500,
+        remediation: 'Pass `renewal: { ca }` in the peer options.',
+      });
+    }
+    await dispatcher();
+    const key = privateKeyPem as string;
+    let issued: IssuedCertificate;
+    try {
+      issued = await renewal.ca.renew({ certificatePem, privateKeyPem: key });
+    } catch (error) {
+      shared.logger.warn('fedtrust: certificate renewal failed', {
+        peer: options.id,
+        serial: info.serial,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    if (closed) return issued;
+    certificatePem = issued.certificatePem;
+    chainPem = issued.chainPem;
+    info = { serial: issued.serial, notBefore: issued.notBefore, notAfter: issued.notAfter };
+    const previous = agent;
+    agent = build(key);
+    // close() lets requests already dispatched on the old Agent finish; new ones use the new Agent.
+    previous?.close().catch((error: unknown) =>
+      shared.logger.warn('fedtrust: closing the previous agent failed', {
+        peer: options.id,
+        error: String(error),
+      }),
+    );
+    shared.logger.info('fedtrust: client certificate renewed', { peer: options.id, serial: issued.serial });
+    planRenewal();
+    try {
+      await renewal.onRenewed?.(issued);
+    } catch (error) {
+      shared.logger.error('fedtrust: onRenewed failed', { peer: options.id, error: String(error) });
+    }
+    return issued;
+  }
+
+  function renew(): Promise<IssuedCertificate> {
+    renewing ??= doRenew().finally(() => {
+      renewing = null;
+    });
+    return renewing;
+  }
+
+  return {
+    id: options.id,
+    origin,
+    dispatcher,
+    certificate: () => ({ ...info }),
+    renew,
+    async close() {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      await renewing?.catch(() => undefined);
+      const current = agent;
+      agent = null;
+      privateKeyPem = null;
+      await current?.close();
+    },
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * The federation request handler: enrollment, then every verb through core's guard, the
+ * host's resource sources, the row cap, the audit chain and the rate limits.
+ *
+ * @module @fedtrust/transport-undici
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import {
+  type AuditEvent,
+  type ConnectionIdentity,
+  DENY_REMEDIATION,
+  DENY_STATUS,
+  type Decision,
+  type DenyReason,
+  type FederationStore,
+  guard,
+  isFedtrustError,
+  type Logger,
+  silentLogger,
+  type Verb,
+} from '@fedtrust/core';
+import { systemClock, systemRandom } from '@fedtrust/core/system';
+import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { ATTR, type ServerInstruments, serverInstruments } from '../telemetry/instruments.js';
+import { clientAddress, trustedProxies } from './client-address.js';
+import { createConnectionIdentities } from './connection-identity.js';
+import { matchRoute } from './match-route.js';
+import { DEFAULT_ENROLL_BUDGET, DEFAULT_GRANT_BUDGET, type FederationHandlerOptions } from './options.js';
+import { memoryLimiter, spend } from './rate-limit.js';
+import { DEFAULT_MAX_BODY_BYTES } from './read-json-body.js';
+import { sendError, sendJson } from './respond.js';
+import { serveEnroll } from './serve-enroll.js';
+import { type Served, serveAllowed } from './serve-verb.js';
+
+/** A node `request` listener; hosts with their own `https.Server` mount it directly. */
+export type FederationHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Shared, per-handler state the route functions read. */
+export interface HandlerContext {
+  options: FederationHandlerOptions;
+  store: FederationStore;
+  clock: NonNullable<FederationHandlerOptions['clock']>;
+  random: NonNullable<FederationHandlerOptions['random']>;
+  logger: Logger;
+  chainId: string;
+  maxBodyBytes: number;
+  instruments: ServerInstruments;
+}
+
+/** A decision as recorded: what the audit event and the span need. */
+interface Recorded {
+  grantId: string | null;
+  subject: string | null;
+  certSerial: string | null;
+  verb: string;
+  resource: string | null;
+  outcome: 'allow' | 'deny';
+  reason: string | null;
+  rowsOut: number;
+  bytesOut: number;
+}
+
+/**
+ * Builds the request listener. Every route outcome is decided fail-closed: an error
+ * anywhere while deciding, fetching or auditing answers `503 decision_failed` and sends no
+ * rows. Every guarded decision is appended to the audit chain before its answer is sent;
+ * when that append fails an allow becomes `503 decision_failed` (no rows leave unrecorded),
+ * while a deny keeps its own status (it discloses nothing) and the failure is logged.
+ */
+export function createFederationHandler(options: FederationHandlerOptions): FederationHandler {
+  const ctx: HandlerContext = {
+    options,
+    store: options.store,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? systemRandom,
+    logger: options.logger ?? silentLogger,
+    chainId: options.auditChainId ?? 'federation',
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    instruments: serverInstruments(options),
+  };
+  const identities = createConnectionIdentities(options.identityArc);
+  const grantLimiter =
+    options.rateLimiter ?? memoryLimiter(options.rateLimit ?? DEFAULT_GRANT_BUDGET, 'fedtrust-grant');
+  const enrollLimiter =
+    options.enrollment?.rateLimiter ??
+    memoryLimiter(options.enrollment?.rateLimit ?? DEFAULT_ENROLL_BUDGET, 'fedtrust-enroll');
+  const isTrustedProxy = trustedProxies(options.enrollment?.trustedProxies);
+  const guardDeps = { store: options.store, clock: ctx.clock, authorize: options.authorize };
+
+  async function record(span: Span, event: Recorded): Promise<boolean> {
+    const attributes: Attributes = { [ATTR.outcome]: event.outcome, [ATTR.verb]: event.verb };
+    if (event.reason !== null) attributes[ATTR.reason] = event.reason;
+    ctx.instruments.decisions.add(1, attributes);
+    span.setAttributes({
+      ...attributes,
+      [ATTR.rowsOut]: event.rowsOut,
+      [ATTR.bytesOut]: event.bytesOut,
+      ...(event.grantId === null ? {} : { [ATTR.grantId]: event.grantId }),
+      ...(event.resource === null ? {} : { [ATTR.resource]: event.resource }),
+    });
+    const audit: AuditEvent = { time: ctx.clock.now().toISOString(), ...event };
+    try {
+      await ctx.store.appendAudit(ctx.chainId, audit);
+      return true;
+    } catch (error) {
+      ctx.logger.error('fedtrust: audit append failed', {
+        chainId: ctx.chainId,
+        verb: event.verb,
+        outcome: event.outcome,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+  }
+
+  async function deny(
+    res: ServerResponse,
+    span: Span,
+    base: Omit<Recorded, 'outcome' | 'reason' | 'rowsOut' | 'bytesOut'>,
+    reason: DenyReason,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    const status = DENY_STATUS[reason];
+    const body = JSON.stringify({ error: reason, reason: DENY_REMEDIATION[reason] });
+    await record(span, { ...base, outcome: 'deny', reason, rowsOut: 0, bytesOut: Buffer.byteLength(body) });
+    span.setAttribute(ATTR.status, status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    sendError(res, status, reason, DENY_REMEDIATION[reason], headers);
+  }
+
+  async function decide(
+    connection: ConnectionIdentity,
+    verb: Verb,
+    resource?: string,
+    id?: string,
+  ): Promise<Decision> {
+    const started = performance.now();
+    try {
+      return await guard(
+        {
+          connection,
+          verb,
+          ...(resource === undefined ? {} : { resource }),
+          ...(id === undefined ? {} : { id }),
+        },
+        guardDeps,
+      );
+    } finally {
+      ctx.instruments.guardDuration.record(performance.now() - started, { [ATTR.verb]: verb });
+    }
+  }
+
+  async function serveVerb(
+    req: IncomingMessage,
+    res: ServerResponse,
+    span: Span,
+    verb: Verb,
+    resource: string | undefined,
+    id: string | undefined,
+  ): Promise<void> {
+    span.updateName(`fedtrust.serve ${verb}`);
+    const connection = identities(req.socket);
+    const base = {
+      grantId: connection.ok ? connection.identity.grantId : null,
+      subject: connection.ok ? connection.identity.subjectUserId : null,
+      certSerial: connection.certSerial,
+      verb,
+      resource: resource ?? null,
+    };
+    if (connection.ok) {
+      const spent = await spend(grantLimiter, connection.identity.grantId);
+      if (!spent.ok && spent.kind === 'limited') {
+        return deny(res, span, base, 'rate_limited', { 'retry-after': String(spent.retryAfterSeconds) });
+      }
+      if (!spent.ok) {
+        ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
+        return deny(res, span, base, 'decision_failed');
+      }
+    }
+    let decision: Decision;
+    try {
+      decision = await decide(connection, verb, resource, id);
+    } catch (error) {
+      ctx.logger.error('fedtrust: guard failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return deny(res, span, base, 'decision_failed');
+    }
+    if (!decision.allow) {
+      return deny(
+        res,
+        span,
+        { ...base, grantId: decision.grantId, subject: decision.subject, certSerial: decision.certSerial },
+        decision.reason,
+      );
+    }
+    const allowedBase = {
+      ...base,
+      grantId: decision.grant.id,
+      subject: decision.identity.subjectUserId,
+      certSerial: decision.certSerial,
+    };
+    let served: Served;
+    try {
+      served = await serveAllowed(ctx, req, res, decision, id);
+    } catch (error) {
+      if (isFedtrustError(error) && error.status < 500) {
+        const body = JSON.stringify({ error: error.code, reason: error.remediation });
+        await record(span, {
+          ...allowedBase,
+          outcome: 'deny',
+          reason: error.code,
+          rowsOut: 0,
+          bytesOut: Buffer.byteLength(body),
+        });
+        span.setAttribute(ATTR.status, error.status);
+        sendError(res, error.status, error.code, error.remediation);
+        return;
+      }
+      ctx.logger.error('fedtrust: resource source failed', {
+        verb,
+        resource: resource ?? null,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return deny(res, span, allowedBase, 'decision_failed');
+    }
+    const recorded = await record(span, {
+      ...allowedBase,
+      outcome: 'allow',
+      reason: null,
+      rowsOut: served.rows,
+      bytesOut: served.payload.byteLength,
+    });
+    if (!recorded) {
+      // The rows were never sent: an answer the audit chain cannot show must not leave.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'audit_failed' });
+      span.setAttribute(ATTR.status, 503);
+      sendError(res, 503, 'decision_failed', DENY_REMEDIATION.decision_failed);
+      return;
+    }
+    span.setAttribute(ATTR.status, 200);
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(served.payload.byteLength),
+      'cache-control': 'no-store',
+    });
+    res.end(served.payload);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, span: Span): Promise<void> {
+    const route = matchRoute(req.method, req.url);
+    switch (route.kind) {
+      case 'not_found':
+        span.setAttribute(ATTR.status, 404);
+        sendError(res, 404, 'not_found', 'No fedtrust route has this path; see /fedtrust/v1/capabilities.');
+        return;
+      case 'method_not_allowed':
+        span.setAttribute(ATTR.status, 405);
+        sendError(res, 405, 'method_not_allowed', `Use ${route.allow} for this route.`, {
+          allow: route.allow,
+        });
+        return;
+      case 'enroll': {
+        if (options.enrollment === undefined) {
+          span.setAttribute(ATTR.status, 404);
+          sendError(res, 404, 'not_found', 'Enrollment is not enabled on this gateway.');
+          return;
+        }
+        const address = clientAddress(req, isTrustedProxy);
+        const spent = await spend(enrollLimiter, address);
+        if (!spent.ok) {
+          const reason: DenyReason = spent.kind === 'limited' ? 'rate_limited' : 'decision_failed';
+          await record(span, {
+            grantId: null,
+            subject: null,
+            certSerial: null,
+            verb: 'enroll',
+            resource: null,
+            outcome: 'deny',
+            reason,
+            rowsOut: 0,
+            bytesOut: 0,
+          });
+          span.setAttribute(ATTR.status, DENY_STATUS[reason]);
+          sendError(
+            res,
+            DENY_STATUS[reason],
+            reason,
+            DENY_REMEDIATION[reason],
+            spent.kind === 'limited' ? { 'retry-after': String(spent.retryAfterSeconds) } : {},
+          );
+          return;
+        }
+        const outcome = await serveEnroll(ctx, req, options.enrollment.ca);
+        await record(span, {
+          grantId: outcome.grantId,
+          subject: null,
+          certSerial: outcome.serial,
+          verb: 'enroll',
+          resource: null,
+          outcome: outcome.status === 201 ? 'allow' : 'deny',
+          reason: outcome.error ?? null,
+          rowsOut: 0,
+          bytesOut: Buffer.byteLength(JSON.stringify(outcome.body)),
+        });
+        span.setAttribute(ATTR.status, outcome.status);
+        sendJson(res, outcome.status, outcome.body);
+        return;
+      }
+      case 'verb':
+        return serveVerb(req, res, span, route.verb, route.resource, route.id);
+    }
+  }
+
+  return (req, res) => {
+    ctx.instruments.tracer.startActiveSpan(
+      'fedtrust.serve',
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '' } },
+      (span) => {
+        handle(req, res, span)
+          .catch((error: unknown) => {
+            ctx.logger.error('fedtrust: request failed', {
+              error: error instanceof Error ? error.message : String(error),
+            });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'decision_failed' });
+            if (!res.headersSent) sendError(res, 503, 'decision_failed', DENY_REMEDIATION.decision_failed);
+            else res.destroy();
+          })
+          .finally(() => span.end());
+      },
+    );
+  };
+}

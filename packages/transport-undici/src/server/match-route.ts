@@ -1,0 +1,59 @@
+/**
+ * Maps a request line onto a federation route. Pure: no I/O, so every path shape is tested
+ * without a socket.
+ *
+ * @module @fedtrust/transport-undici
+ */
+import type { Verb } from '@fedtrust/core';
+import { API_PREFIX } from '../types.js';
+
+/** A recognised route, or why none matched. */
+export type RouteMatch =
+  | { kind: 'enroll' }
+  | { kind: 'verb'; verb: Verb; resource?: string; id?: string }
+  | { kind: 'not_found' }
+  | { kind: 'method_not_allowed'; allow: string };
+
+const DATA_VERBS = new Map<string, { verb: Verb; segments: number }>([
+  ['list', { verb: 'list', segments: 1 }],
+  ['get', { verb: 'get', segments: 2 }],
+  ['search', { verb: 'search', segments: 1 }],
+]);
+
+function decodeSegment(segment: string): string | null {
+  try {
+    const decoded = decodeURIComponent(segment);
+    return decoded.length === 0 ? null : decoded;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Decides which route `method` + `url` addresses. Anything outside `/fedtrust/v1/` or with
+ * the wrong number of segments is `not_found`; the right path with the wrong method is
+ * `method_not_allowed`. The query string is ignored.
+ */
+export function matchRoute(method: string | undefined, url: string | undefined): RouteMatch {
+  const path = (url ?? '/').split('?', 1)[0] ?? '/';
+  if (!path.startsWith(`${API_PREFIX}/`)) return { kind: 'not_found' };
+  const parts = path.slice(API_PREFIX.length + 1).split('/');
+  const [head, ...rest] = parts;
+  if (head === 'enroll' && rest.length === 0) {
+    return method === 'POST' ? { kind: 'enroll' } : { kind: 'method_not_allowed', allow: 'POST' };
+  }
+  if (head === 'capabilities' && rest.length === 0) {
+    return method === 'GET'
+      ? { kind: 'verb', verb: 'capabilities' }
+      : { kind: 'method_not_allowed', allow: 'GET' };
+  }
+  const data = head === undefined ? undefined : DATA_VERBS.get(head);
+  if (data === undefined || rest.length !== data.segments) return { kind: 'not_found' };
+  const decoded = rest.map(decodeSegment);
+  if (decoded.some((s) => s === null)) return { kind: 'not_found' };
+  if (method !== 'POST') return { kind: 'method_not_allowed', allow: 'POST' };
+  const [resource, id] = decoded as string[];
+  return id === undefined
+    ? { kind: 'verb', verb: data.verb, resource: resource as string }
+    : { kind: 'verb', verb: data.verb, resource: resource as string, id };
+}

@@ -1,0 +1,69 @@
+/**
+ * Options of the federation request handler and server.
+ *
+ * @module @fedtrust/transport-undici
+ */
+import type {
+  CertificateAuthority,
+  Clock,
+  FederationStore,
+  HostAuthorizer,
+  Logger,
+  Random,
+} from '@fedtrust/core';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { TelemetryOptions } from '../telemetry/instruments.js';
+import type { ResourceSource } from '../types.js';
+
+/** A fixed-window budget: at most `points` requests per `durationSeconds`. */
+export interface RateBudget {
+  points: number;
+  durationSeconds: number;
+}
+
+/** Default per-grant budget: 600 requests a minute. */
+export const DEFAULT_GRANT_BUDGET: RateBudget = { points: 600, durationSeconds: 60 };
+/** Default per-address enrollment budget: 10 attempts a minute (tokens are single-use anyway). */
+export const DEFAULT_ENROLL_BUDGET: RateBudget = { points: 10, durationSeconds: 60 };
+
+export interface EnrollmentOptions {
+  /** The CA that signs enrolled peers' certificates. */
+  ca: CertificateAuthority;
+  /** Per-client-address budget for `POST /enroll` (default {@link DEFAULT_ENROLL_BUDGET}). */
+  rateLimit?: RateBudget;
+  /** A limiter to use instead of the in-process one built from `rateLimit`, keyed by client address. */
+  rateLimiter?: RateLimiterAbstract;
+  /**
+   * Addresses or CIDR ranges of reverse proxies in front of this server. `X-Forwarded-For`
+   * is believed only when the direct peer is one of them. Default: none.
+   */
+  trustedProxies?: readonly string[];
+}
+
+export interface FederationHandlerOptions extends TelemetryOptions {
+  /** This gateway's name; every row served is tagged `_source: gatewayName`. */
+  gatewayName: string;
+  store: FederationStore;
+  /** The host's RBAC, asked as the grant's subject user. Errors deny. */
+  authorize: HostAuthorizer;
+  /** One source per resource name of the host's catalogue. */
+  sources: Record<string, ResourceSource>;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Identity extension arc (default core's development arc). */
+  identityArc?: string;
+  /** Audit chain decisions are appended to (default `'federation'`). */
+  auditChainId?: string;
+  /** Per-grant budget (default {@link DEFAULT_GRANT_BUDGET}); ignored when `rateLimiter` is given. */
+  rateLimit?: RateBudget;
+  /**
+   * Any rate-limiter-flexible limiter, keyed by grant id. Pass a `RateLimiterPostgres` on
+   * the store's pool so every replica spends one shared budget per grant.
+   */
+  rateLimiter?: RateLimiterAbstract;
+  /** Enables `POST /fedtrust/v1/enroll`; without it the route answers 404. */
+  enrollment?: EnrollmentOptions;
+  /** Cap on request bodies (default 64 KiB). */
+  maxBodyBytes?: number;
+}
