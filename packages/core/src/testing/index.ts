@@ -7,3 +7,4 @@
 export * from './conformance/run-store-conformance.js';
 export * from './conformance/section.js';
 export * from './conformance/types.js';
+export * from './memory-store.js';

@@ -26,9 +26,15 @@ export interface StoreConformanceOptions {
   capabilities: StoreCapabilities;
 }
 
-/** What each conformance section receives. `fresh()` is registered for cleanup automatically. */
+/** What each conformance section receives. Every store it hands out is cleaned up after the test. */
 export interface ConformanceContext {
   options: StoreConformanceOptions;
   /** A fresh store, destroyed after the current test. */
   fresh(): Promise<FederationStore>;
+  /**
+   * A second handle on the same data as `store` (via `openSecondHandle`), closed after the
+   * current test and before `store` is destroyed. Only cases registered with
+   * `crossHandleIt` call it; they are skipped, by name, when `multipleHandles` is false.
+   */
+  secondHandle(store: FederationStore): Promise<FederationStore>;
 }
