@@ -5,6 +5,7 @@
  * @module @fedtrust/core/testing
  */
 export * from './arbitraries.js';
+export * from './ca-conformance.js';
 export * from './conformance/run-store-conformance.js';
 export * from './conformance/section.js';
 export * from './conformance/types.js';
