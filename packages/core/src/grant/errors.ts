@@ -33,7 +33,7 @@ export class TransitionError extends FedtrustError {
       status: 409,
       remediation:
         from === 'revoked' || from === 'expired'
-          ? `A ${from} ${entity} is final; create a new grant instead.`
+          ? `This ${entity} is ${from}, which is final; create a new grant instead.`
           : `Re-read the ${entity} and act on its current status (${from}).`,
       details: { entity, id, from, to, ...(options.concurrent ? { concurrent: true } : {}) },
     });

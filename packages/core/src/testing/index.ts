@@ -9,4 +9,5 @@ export * from './ca-conformance.js';
 export * from './conformance/run-store-conformance.js';
 export * from './conformance/section.js';
 export * from './conformance/types.js';
+export * from './memory/manual-clock.js';
 export * from './memory-store.js';
