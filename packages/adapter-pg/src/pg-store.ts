@@ -432,10 +432,15 @@ export function pgStore(pool: PgPool, options: PgStoreOptions = {}): PgFederatio
 
     noteCompensationAttempt: (id, error) =>
       run('noteCompensationAttempt', async () => {
-        await pool.query(
+        const noted = await changed(
           `UPDATE ${t.compensations} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`,
           [id, error],
         );
+        if (!noted) {
+          throw new StoreError(`noteCompensationAttempt failed: no compensation ${id}`, {
+            details: { operation: 'noteCompensationAttempt', id },
+          });
+        }
       }),
 
     resolveCompensation: (id, now) =>
