@@ -230,6 +230,16 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
     return renewing;
   }
 
+  if (options.renewal !== undefined && options.dispatcher === undefined) {
+    // Renewal is planned when the key is open; open it now so an idle client still renews.
+    dispatcher().catch((error: unknown) =>
+      shared.logger.warn('fedtrust: opening the client key failed; the next call retries', {
+        peer: options.id,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+
   return {
     id: options.id,
     origin,
