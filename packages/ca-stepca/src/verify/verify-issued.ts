@@ -1,0 +1,110 @@
+/**
+ * Post-issuance verification: a certificate from step-ca is handed out only when it is
+ * exactly what was asked for.
+ *
+ * @module @fedtrust/ca-stepca
+ */
+import 'reflect-metadata';
+import { type Identity, type IssuedCertificate, readIdentity, serialHex } from '@fedtrust/core';
+import { BasicConstraintsExtension, X509Certificate } from '@peculiar/x509';
+import { StepCaError } from '../errors.js';
+import { chainsToRoot } from './chains-to-root.js';
+
+/** What the leaf must be. */
+export interface Expectation {
+  identity: Identity;
+  commonName: string;
+  /** DER SubjectPublicKeyInfo the leaf must certify. */
+  publicKey: Uint8Array;
+  arc: string;
+  rootDer: Uint8Array;
+  at: Date;
+}
+
+/**
+ * Checks step-ca's answer (`crt` plus `certChain`) and returns the certificate only if the
+ * leaf chains to the pinned root, is not a CA, certifies the expected key for the expected
+ * common name, and carries both identity extensions exactly once with the expected
+ * values. Anything else is `ca_verification_failed`; the certificate is not returned.
+ */
+export async function verifyIssued(
+  pems: { leaf: unknown; chain: unknown },
+  expected: Expectation,
+): Promise<IssuedCertificate> {
+  const fail = (message: string, cause?: unknown): never => {
+    throw new StepCaError(
+      'ca_verification_failed',
+      `step-ca issued a certificate fedtrust will not use: ${message}`,
+      {
+        ...(cause === undefined ? {} : { cause }),
+        details: { commonName: expected.commonName, grantId: expected.identity.grantId },
+      },
+    );
+  };
+  if (typeof pems.leaf !== 'string') return fail('the response carries no certificate');
+  const chainPems = Array.isArray(pems.chain)
+    ? pems.chain.filter((p): p is string => typeof p === 'string')
+    : [];
+  let leaf: X509Certificate;
+  let chain: X509Certificate[];
+  try {
+    leaf = new X509Certificate(pems.leaf);
+    chain = chainPems.map((p) => new X509Certificate(p));
+  } catch (error) {
+    return fail('a certificate in the response cannot be parsed', error);
+  }
+  const leafDer = new Uint8Array(leaf.rawData);
+  // step-ca's certChain starts with the leaf; what follows are intermediates (never the root).
+  const intermediates = chain
+    .filter((c) => !bytesEqual(new Uint8Array(c.rawData), leafDer))
+    .filter((c) => !bytesEqual(new Uint8Array(c.rawData), expected.rootDer));
+  const problem = await chainsToRoot(
+    leafDer,
+    intermediates.map((c) => new Uint8Array(c.rawData)),
+    expected.rootDer,
+    expected.at,
+  );
+  if (problem !== null) fail(`it does not chain to the pinned root (${problem.message})`);
+  if (leaf.getExtension(BasicConstraintsExtension)?.ca === true) fail('the leaf is a CA certificate');
+  if (!bytesEqual(new Uint8Array(leaf.publicKey.rawData), expected.publicKey)) {
+    fail('it certifies another public key than the request');
+  }
+  const commonNames = leaf.subjectName.getField('CN');
+  if (commonNames.length !== 1 || commonNames[0] !== expected.commonName) {
+    fail(`its common name is ${JSON.stringify(commonNames)}, not "${expected.commonName}"`);
+  }
+  let identity: Identity;
+  try {
+    identity = readIdentity(leafDer, expected.arc);
+  } catch (error) {
+    return fail(
+      `its identity extensions are unusable (${error instanceof Error ? error.message : String(error)}); configure the provisioner with templateFor('${expected.arc}')`,
+      error,
+    );
+  }
+  if (
+    identity.grantId !== expected.identity.grantId ||
+    identity.subjectUserId !== expected.identity.subjectUserId
+  ) {
+    fail('its identity extensions name another grant or subject than requested');
+  }
+  return {
+    certificatePem: leaf.toString('pem'),
+    chainPem: intermediates.map((c) => c.toString('pem')),
+    serial: serialHex(hexBytes(leaf.serialNumber)),
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+  };
+}
+
+/** Byte equality of two DER values. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const clean = hex.length % 2 === 0 ? hex : `0${hex}`;
+  return Uint8Array.from(clean.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+}
