@@ -180,6 +180,44 @@ describe('stepCa against a real step-ca', () => {
     expect(error.code).toBe('ca_certificate_expired');
   });
 
+  it('refuses to renew a certificate another CA issued (step-ca rejects it in the handshake)', async () => {
+    const stranger = await generatePki();
+    const strangerKey = await crypto.subtle.importKey(
+      'pkcs8',
+      x509.PemConverter.decodeFirst(stranger.intermediateKeyPem),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    );
+    const { privateKeyPem } = await csrFor('forged');
+    const publicKey = await crypto.subtle.importKey(
+      'spki',
+      new Uint8Array(
+        (await import('node:crypto')).createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' }),
+      ),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      true,
+      ['verify'],
+    );
+    const encoded = encodeIdentity({ grantId: GRANT, subjectUserId: SUBJECT });
+    const forged = await x509.X509CertificateGenerator.create({
+      subject: 'CN=forged',
+      issuer: new x509.X509Certificate(stranger.intermediatePem).subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3600_000),
+      publicKey,
+      signingKey: strangerKey,
+      signingAlgorithm: SIGNING,
+      extensions: [
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+        new x509.Extension(encoded.grantId.oid, false, encoded.grantId.der),
+        new x509.Extension(encoded.subjectUserId.oid, false, encoded.subjectUserId.der),
+      ],
+    });
+    const error = await caught(client.renew({ certificatePem: forged.toString('pem'), privateKeyPem }));
+    expect(error.code).toBe('ca_certificate_unknown');
+  });
+
   it('lists the pinned root first and reports health', async () => {
     const roots = await client.roots();
     expect(roots).toHaveLength(1);
