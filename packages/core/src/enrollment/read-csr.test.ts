@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import type { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { makeCsr, tamperCsrSignature } from '../testing/ca-conformance.js';
+import { readCsr } from './read-csr.js';
+
+async function csrWith(
+  generate: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams | webcrypto.Algorithm,
+  signingAlgorithm: webcrypto.Algorithm | webcrypto.EcdsaParams,
+  name: x509.JsonName | string = [{ CN: ['peer.example.test'] }],
+) {
+  const keys = (await crypto.subtle.generateKey(generate, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm });
+  return {
+    pem: csr.toString('pem'),
+    spki: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)),
+  };
+}
+
+async function refusal(pem: string) {
+  return readCsr(pem).then(
+    () => null,
+    (e: { code: string; status: number }) => ({ code: e.code, status: e.status }),
+  );
+}
+
+describe('readCsr', () => {
+  it.each([
+    ['ECDSA P-256 / SHA-256', { name: 'ECDSA', namedCurve: 'P-256' }, { name: 'ECDSA', hash: 'SHA-256' }],
+    ['ECDSA P-384 / SHA-384', { name: 'ECDSA', namedCurve: 'P-384' }, { name: 'ECDSA', hash: 'SHA-384' }],
+    ['ECDSA P-521 / SHA-512', { name: 'ECDSA', namedCurve: 'P-521' }, { name: 'ECDSA', hash: 'SHA-512' }],
+    ['Ed25519', { name: 'Ed25519' }, { name: 'Ed25519' }],
+    [
+      'RSA 2048 / SHA-256',
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    ],
+  ])('verifies a %s request and returns its common name and key', async (_label, generate, signing) => {
+    const { pem, spki } = await csrWith(generate, signing);
+    const read = await readCsr(pem);
+    expect(read.commonNames).toEqual(['peer.example.test']);
+    expect(Buffer.from(read.subjectPublicKeyInfo).toString('hex')).toBe(Buffer.from(spki).toString('hex'));
+  });
+
+  it('returns every common name, in order, and ignores other attributes', async () => {
+    const { pem } = await csrWith(
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      { name: 'ECDSA', hash: 'SHA-256' },
+      [{ O: ['Example'] }, { CN: ['a.example.test'] }, { CN: ['ü.example.test'] }],
+    );
+    expect((await readCsr(pem)).commonNames).toEqual(['a.example.test', 'ü.example.test']);
+  });
+
+  it('accepts the legacy NEW CERTIFICATE REQUEST label and CRLF line ends', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    const legacy = csrPem.replace(/CERTIFICATE REQUEST/g, 'NEW CERTIFICATE REQUEST').replace(/\n/g, '\r\n');
+    expect((await readCsr(legacy)).commonNames).toEqual(['peer.example.test']);
+  });
+
+  it('refuses a request whose signature was tampered with', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    expect(await refusal(tamperCsrSignature(csrPem))).toEqual({
+      code: 'enrollment_csr_invalid',
+      status: 400,
+    });
+  });
+
+  it('refuses a request whose subject was changed after signing', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    const der = new Uint8Array(x509.PemConverter.decodeFirst(csrPem));
+    const at = Buffer.from(der).indexOf(Buffer.from('peer.example.test'));
+    der[at] = 'x'.charCodeAt(0);
+    const forged = x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
+    expect(await refusal(forged)).toEqual({ code: 'enrollment_csr_invalid', status: 400 });
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['a certificate instead of a request', '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----'],
+    ['non-base64 text', '-----BEGIN CERTIFICATE REQUEST-----\n@@@@\n-----END CERTIFICATE REQUEST-----'],
+    ['an empty SEQUENCE', '-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----'],
+    [
+      'an oversized input',
+      `-----BEGIN CERTIFICATE REQUEST-----\n${'A'.repeat(20_000)}\n-----END CERTIFICATE REQUEST-----`,
+    ],
+  ])('refuses %s', async (_label, pem) => {
+    expect(await refusal(pem)).toEqual({ code: 'enrollment_csr_invalid', status: 400 });
+  });
+
+  it('refuses trailing bytes after the request', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    const der = new Uint8Array(x509.PemConverter.decodeFirst(csrPem));
+    const padded = x509.PemConverter.encode(Uint8Array.from([...der, 0x00]), 'CERTIFICATE REQUEST');
+    expect(await refusal(padded)).toEqual({ code: 'enrollment_csr_invalid', status: 400 });
+  });
+
+  it('refuses every truncation and every single-byte corruption with enrollment_csr_invalid', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    const der = new Uint8Array(x509.PemConverter.decodeFirst(csrPem));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: der.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        async (index, xor, truncate) => {
+          const mutated = truncate
+            ? der.slice(0, index)
+            : Uint8Array.from(der, (b, i) => (i === index ? b ^ xor : b));
+          const outcome = await refusal(x509.PemConverter.encode(mutated, 'CERTIFICATE REQUEST'));
+          expect(outcome).toEqual({ code: 'enrollment_csr_invalid', status: 400 });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
