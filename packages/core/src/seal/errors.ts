@@ -20,16 +20,15 @@ const REMEDIATION: Record<SealErrorCode, string> = {
   seal_random_invalid:
     'Pass a Random whose bytes(n) returns n fresh bytes, such as systemRandom from @fedtrust/core/system.',
   seal_key_invalid:
-    'Give each seal key as `<kid>:<base64 of 32 random bytes>`; generate one with `fedtrust seal keygen`.',
+    'Give each seal key as `<kid>:<base64 of 32 random bytes>`; generate one with `formatSealKey(kid, generateSealKey(systemRandom))`.',
 };
 
 /** A secret could not be sealed or opened. Never carries key material or plaintext. */
 export class SealError extends FedtrustError {
   override readonly name = 'SealError';
-  override readonly code: SealErrorCode;
+  declare readonly code: SealErrorCode;
 
   constructor(code: SealErrorCode, message: string, options: FedtrustErrorOptions = {}) {
     super(code, message, { status: 500, remediation: REMEDIATION[code], ...options });
-    this.code = code;
   }
 }
