@@ -32,7 +32,15 @@ export interface GuardInput {
 }
 
 /** The stages of the pipeline, in order. */
-export const GUARD_STAGES = ['identity', 'grant', 'grant_status', 'binding', 'scope', 'rbac', 'row_cap'] as const;
+export const GUARD_STAGES = [
+  'identity',
+  'grant',
+  'grant_status',
+  'binding',
+  'scope',
+  'rbac',
+  'row_cap',
+] as const;
 export type GuardStage = (typeof GUARD_STAGES)[number];
 
 /** What the guard reads and calls. Only the three lookups are needed from the store. */

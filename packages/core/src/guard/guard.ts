@@ -1,0 +1,21 @@
+/**
+ * The inbound guard: one decision per federation request.
+ *
+ * @module @fedtrust/core/guard
+ */
+import { runPipeline } from './run-pipeline.js';
+import type { Decision, GuardDeps, GuardInput } from './types.js';
+
+/**
+ * Decide whether the peer behind `input.connection` may run `input.verb` on
+ * `input.resource`: identity → grant → status/expiry → subject/peer/certificate binding →
+ * scope → host RBAC as the subject user → row cap and filter.
+ *
+ * Grant, peer and binding are read from the store on every call, so a revocation or
+ * suspension takes effect on the very next request. Never rejects: a deny carries a stable
+ * reason and the status from `DENY_STATUS`, and any error while deciding is a deny with
+ * `decision_failed` (503). Records no trace; `explainDecision` runs the same code with one.
+ */
+export function guard(input: GuardInput, deps: GuardDeps): Promise<Decision> {
+  return runPipeline(input, deps);
+}

@@ -1,0 +1,244 @@
+/**
+ * The one implementation of the inbound pipeline, shared by `guard` and `explainDecision`.
+ *
+ * @module @fedtrust/core/guard
+ */
+import { DENY_STATUS, type DenyReason } from '../errors/deny-reasons.js';
+import { isFedtrustError } from '../errors/fedtrust-error.js';
+import { evaluate, scopeDenyClause } from '../scope/evaluate.js';
+import { compiledScopeFor } from './compiled-scope-cache.js';
+import type { Decision, DenyDecision, GuardDeps, GuardInput, GuardStage } from './types.js';
+
+/**
+ * Receives each stage's outcome as the pipeline runs. Only `explainDecision` passes one;
+ * every call site uses `trace?.…(…)`, so on the hot path the detail strings are never built.
+ */
+export interface TraceRecorder {
+  pass(stage: GuardStage, detail: string): void;
+  deny(stage: GuardStage, detail: string, clause: string): void;
+}
+
+/**
+ * Decide one request. Never rejects: any error thrown by the store, the clock, the host's
+ * authorizer or a corrupt record is answered with `decision_failed` (503) — fail closed.
+ */
+export async function runPipeline(
+  input: GuardInput,
+  deps: GuardDeps,
+  trace?: TraceRecorder,
+): Promise<Decision> {
+  const { connection, verb } = input;
+  const resource = verb === 'capabilities' ? null : (input.resource ?? null);
+  let stage: GuardStage = 'identity';
+  try {
+    if (!connection.ok) {
+      trace?.deny(
+        stage,
+        `the client certificate has no readable identity (${connection.reason})`,
+        `connection.reason=${connection.reason}`,
+      );
+      return denyDecision(input, resource, connection.reason, stage);
+    }
+    const { certSerial } = connection;
+    const { grantId, subjectUserId } = connection.identity;
+    trace?.pass(stage, `certificate ${certSerial} names grant ${grantId} and subject ${subjectUserId}`);
+
+    stage = 'grant';
+    const grant = await deps.store.getGrant(grantId);
+    if (grant === null) {
+      trace?.deny(stage, `no grant ${grantId} in the store`, `grant.id=${grantId}`);
+      return denyDecision(input, resource, 'grant_unknown', stage);
+    }
+    trace?.pass(stage, `grant ${grant.id} of tenant ${grant.tenantId}, peer ${grant.peerId}`);
+
+    stage = 'grant_status';
+    const now = deps.clock.now();
+    if (grant.status === 'pending') {
+      trace?.deny(stage, 'the grant is still pending', 'grant.status=pending');
+      return denyDecision(input, resource, 'grant_pending', stage);
+    }
+    if (grant.status === 'revoked') {
+      trace?.deny(
+        stage,
+        `the grant was revoked at ${grant.revokedAt?.toISOString() ?? 'an unknown time'}`,
+        'grant.status=revoked',
+      );
+      return denyDecision(input, resource, 'grant_revoked', stage);
+    }
+    if (grant.status !== 'active') throw new Error(`grant ${grant.id} has an unknown status`);
+    if (grant.expiresAt !== null && grant.expiresAt.getTime() <= now.getTime()) {
+      const expiresAt = grant.expiresAt.toISOString();
+      trace?.deny(
+        stage,
+        `the grant expired at ${expiresAt} (now ${now.toISOString()})`,
+        `grant.expiresAt=${expiresAt}`,
+      );
+      return denyDecision(input, resource, 'grant_expired', stage);
+    }
+    trace?.pass(
+      stage,
+      `active, ${grant.expiresAt === null ? 'no expiry' : `expires ${grant.expiresAt.toISOString()}`}`,
+    );
+
+    stage = 'binding';
+    if (subjectUserId !== grant.subjectUserId) {
+      trace?.deny(
+        stage,
+        `the certificate names subject ${subjectUserId}, the grant ${grant.subjectUserId}`,
+        `grant.subjectUserId=${grant.subjectUserId}`,
+      );
+      return denyDecision(input, resource, 'subject_mismatch', stage);
+    }
+    // Both reads need only what is already known; running them together saves a round trip.
+    const [peer, binding] = await Promise.all([
+      deps.store.getPeer(grant.peerId),
+      deps.store.getCertificateBinding(certSerial),
+    ]);
+    if (peer === null) {
+      trace?.deny(stage, `the grant's peer ${grant.peerId} does not exist`, `peer.id=${grant.peerId}`);
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (peer.status === 'suspended') {
+      trace?.deny(stage, `peer ${peer.name} is suspended`, 'peer.status=suspended');
+      return denyDecision(input, resource, 'peer_suspended', stage);
+    }
+    if (peer.status === 'revoked') {
+      trace?.deny(stage, `peer ${peer.name} is revoked`, 'peer.status=revoked');
+      return denyDecision(input, resource, 'peer_revoked', stage);
+    }
+    if (peer.status === 'pending') {
+      trace?.deny(stage, `peer ${peer.name} has not finished enrollment`, 'peer.status=pending');
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (peer.status !== 'active') throw new Error(`peer ${peer.id} has an unknown status`);
+    if (binding === null) {
+      trace?.deny(
+        stage,
+        `no certificate with serial ${certSerial} is bound to any peer`,
+        `binding.serial=${certSerial}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (binding.revokedAt !== null) {
+      const revokedAt = binding.revokedAt.toISOString();
+      trace?.deny(
+        stage,
+        `certificate ${certSerial} was revoked at ${revokedAt}`,
+        `binding.revokedAt=${revokedAt}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (binding.grantId !== grant.id) {
+      trace?.deny(
+        stage,
+        `certificate ${certSerial} is bound to grant ${binding.grantId}`,
+        `binding.grantId=${binding.grantId}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (binding.peerId !== grant.peerId) {
+      trace?.deny(
+        stage,
+        `certificate ${certSerial} is bound to peer ${binding.peerId}`,
+        `binding.peerId=${binding.peerId}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    trace?.pass(
+      stage,
+      `subject matches, peer ${peer.name} is active, certificate ${certSerial} is bound to it`,
+    );
+
+    stage = 'scope';
+    const compiled = compiledScopeFor(deps.store, grant);
+    const evaluation = evaluate(compiled, { verb, resource });
+    if (!evaluation.allow) {
+      trace?.deny(
+        stage,
+        `the scope denies ${verb} on ${resource ?? '(no resource)'}: ${evaluation.reason}`,
+        scopeDenyClause(compiled, evaluation, resource),
+      );
+      return denyDecision(input, resource, evaluation.reason, stage);
+    }
+    trace?.pass(
+      stage,
+      verb === 'capabilities'
+        ? 'capabilities is always allowed for an active grant'
+        : `the scope allows ${verb} on ${resource}`,
+    );
+
+    stage = 'rbac';
+    if (verb === 'capabilities') {
+      trace?.pass(stage, 'not asked: capabilities returns no rows');
+    } else {
+      const allowed = await deps.authorize({
+        tenantId: grant.tenantId,
+        subjectUserId: grant.subjectUserId,
+        verb,
+        resource: resource as string,
+        ...(input.id === undefined ? {} : { id: input.id }),
+      });
+      // Anything but a literal true denies: a host returning undefined by mistake must not admit.
+      if (allowed !== true) {
+        trace?.deny(
+          stage,
+          `the host does not let subject ${grant.subjectUserId} ${verb} ${resource}`,
+          `authorize(${grant.subjectUserId}, ${verb}, ${resource})=${String(allowed)}`,
+        );
+        return denyDecision(input, resource, 'rbac_denied', stage);
+      }
+      trace?.pass(stage, `the host lets subject ${grant.subjectUserId} ${verb} ${resource}`);
+    }
+
+    stage = 'row_cap';
+    trace?.pass(
+      stage,
+      evaluation.filter === null
+        ? `at most ${evaluation.rowCap} rows, no filter`
+        : `at most ${evaluation.rowCap} rows, filter ${JSON.stringify(evaluation.filter)}`,
+    );
+    return {
+      allow: true,
+      status: 200,
+      grant,
+      identity: connection.identity,
+      certSerial,
+      verb,
+      resource,
+      rowCap: evaluation.rowCap,
+      filter: evaluation.filter,
+    };
+  } catch (error) {
+    trace?.deny(
+      stage,
+      `could not decide, denied to stay safe: ${describe(error)}`,
+      `error=${isFedtrustError(error) ? error.code : 'exception'}`,
+    );
+    return denyDecision(input, resource, 'decision_failed', stage);
+  }
+}
+
+function denyDecision(
+  input: GuardInput,
+  resource: string | null,
+  reason: DenyReason,
+  stage: GuardStage,
+): DenyDecision {
+  const { connection } = input;
+  return {
+    allow: false,
+    status: DENY_STATUS[reason],
+    reason,
+    stage,
+    grantId: connection.ok ? connection.identity.grantId : null,
+    subject: connection.ok ? connection.identity.subjectUserId : null,
+    certSerial: connection.certSerial,
+    verb: input.verb,
+    resource,
+  };
+}
+
+function describe(error: unknown): string {
+  if (isFedtrustError(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
