@@ -65,7 +65,7 @@ export interface EnrollResult {
   certificatePem: string;
   chainPem: string[];
   serial: string;
-  notBefore: string;
+  /** ISO-8601 instant the certificate stops being valid. */
   notAfter: string;
 }
 

@@ -71,12 +71,15 @@ describe('per-address enrollment limit', () => {
     const proxied = await startGateway({
       name: 'proxied',
       trustedProxies: ['127.0.0.1'],
+      enrollRateLimit: { points: 10, durationSeconds: 60 },
     });
-    const direct = await startGateway({ name: 'direct' });
+    const direct = await startGateway({
+      name: 'direct',
+      enrollRateLimit: { points: 10, durationSeconds: 60 },
+    });
     try {
       const attempt = (gw: TestGateway, forwardedFor: string) =>
         gw.enrollRaw({ token: 'fte_unknown', csrPem: 'x' }, { 'x-forwarded-for': forwardedFor });
-      // Default budget: 10 attempts a minute per client address.
       const proxiedStatuses = [];
       for (let i = 0; i < 11; i++) proxiedStatuses.push((await attempt(proxied, '198.51.100.1')).status);
       expect(proxiedStatuses.slice(0, 10).every((s) => s !== 429)).toBe(true);

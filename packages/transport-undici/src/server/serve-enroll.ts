@@ -21,7 +21,8 @@ function failure(status: number, error: string, reason: string): EnrollOutcome {
 
 /**
  * Runs one enrollment. Never throws: a bad body is 400, the saga's typed errors keep their
- * status (410 for a used or expired token, 404 for an unknown one), anything else is 503.
+ * status and code (410 for a used or expired token, 404 for an unknown one), anything else
+ * is 503 `enrollment_failed`.
  * The token is never logged; at most the saga's 8-character prefix is.
  */
 export async function serveEnroll(
@@ -47,24 +48,24 @@ export async function serveEnroll(
   try {
     const enrolled = await enrollPeer(
       { token, csrPem },
-      { store: ctx.store, ca, clock: ctx.clock, random: ctx.random },
+      { store: ctx.store, ca, clock: ctx.clock, random: ctx.random, logger: ctx.logger },
     );
-    const issued = enrolled.certificate;
     return {
       status: 201,
       grantId: enrolled.grant.id,
-      serial: issued.serial,
+      serial: enrolled.serial,
       body: {
-        certificatePem: issued.certificatePem,
-        chainPem: issued.chainPem,
-        serial: issued.serial,
-        notBefore: issued.notBefore.toISOString(),
-        notAfter: issued.notAfter.toISOString(),
+        certificatePem: enrolled.certificatePem,
+        chainPem: enrolled.chainPem,
+        serial: enrolled.serial,
+        notAfter: enrolled.notAfter.toISOString(),
       },
     };
   } catch (error) {
-    if (isFedtrustError(error) && error.status < 500)
+    // The saga's own codes (and the CA's 4xx) are safe to show; anything else is summarised.
+    if (isFedtrustError(error) && (error.status < 500 || error.code.startsWith('enrollment_'))) {
       return failure(error.status, error.code, error.remediation);
+    }
     ctx.logger.error('fedtrust: enrollment failed', {
       error: isFedtrustError(error) ? error.code : error instanceof Error ? error.message : String(error),
     });

@@ -88,6 +88,8 @@ export interface GatewayOptions extends Partial<Omit<FederationHandlerOptions, '
   /** Extra roots client certificates may chain to (a test CA signing malformed certificates). */
   extraClientRootsPem?: string[];
   trustedProxies?: string[];
+  /** Per-address enrollment budget (default generous, so fixtures can enrol many peers). */
+  enrollRateLimit?: { points: number; durationSeconds: number };
   /** Share one CA between gateways (replicas on one store); default a fresh CA on the store. */
   ca?: LocalCa;
 }
@@ -114,6 +116,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     clock,
     enrollment: options.enrollment ?? {
       ca,
+      rateLimit: options.enrollRateLimit ?? { points: 1_000, durationSeconds: 60 },
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
     },
     tls: {
