@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { webcrypto } from 'node:crypto';
-import type { Clock, SealedStore } from '@fedtrust/core';
+import type { SealedStore } from '@fedtrust/core';
 import { CaError, createSealer, generateSealKey, identifyConnection } from '@fedtrust/core';
 import { systemRandom } from '@fedtrust/core/system';
-import { makeCsr, memoryStore, runCaConformance } from '@fedtrust/core/testing';
+import { makeCsr, manualClock, memoryStore, runCaConformance } from '@fedtrust/core/testing';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { BACKDATE_SECONDS, DEFAULT_LIFETIME, localCa } from './index.js';
@@ -19,17 +19,6 @@ runCaConformance({
     return { ca, rootPem: (await ca.roots())[0]! };
   },
 });
-
-/** A clock the test moves by hand. */
-function manualClock(start = new Date('2026-03-01T12:00:00Z')): Clock & { advance(seconds: number): void } {
-  let now = start;
-  return {
-    now: () => now,
-    advance(seconds) {
-      now = new Date(now.getTime() + seconds * 1000);
-    },
-  };
-}
 
 const ids = () => ({ grantId: systemRandom.uuid(), subjectUserId: systemRandom.uuid() });
 
@@ -178,7 +167,7 @@ describe('localCa issuance', () => {
   });
 
   it('uses the configured arc and the default lifetime, backdated by one minute', async () => {
-    const clock = manualClock();
+    const clock = manualClock(new Date('2026-03-01T12:00:00Z'));
     const arc = '1.3.6.1.4.1.99999';
     const ca = localCa({ store: memoryStore(), sealer: sealerFor(), clock, arc });
     const csr = await makeCsr('peer.example.test');
@@ -254,20 +243,20 @@ describe('localCa issuance', () => {
 
 describe('localCa renewal', () => {
   it('moves the validity forward by the time elapsed and keeps the lifetime', async () => {
-    const clock = manualClock();
+    const clock = manualClock(new Date('2026-03-01T12:00:00Z'));
     const ca = localCa({ store: memoryStore(), sealer: sealerFor(), clock });
     const { issued, privateKeyPem } = await issueFor(ca, 3600);
-    clock.advance(1800);
+    clock.advance(1800_000);
     const renewed = await ca.renew({ certificatePem: issued.certificatePem, privateKeyPem });
     expect(renewed.notBefore.getTime() - issued.notBefore.getTime()).toBe(1800_000);
     expect(renewed.notAfter.getTime() - issued.notAfter.getTime()).toBe(1800_000);
   });
 
   it('refuses an expired certificate with ca_certificate_expired', async () => {
-    const clock = manualClock();
+    const clock = manualClock(new Date('2026-03-01T12:00:00Z'));
     const ca = localCa({ store: memoryStore(), sealer: sealerFor(), clock });
     const { issued, privateKeyPem } = await issueFor(ca, 600);
-    clock.advance(600);
+    clock.advance(600_000);
     await expect(ca.renew({ certificatePem: issued.certificatePem, privateKeyPem })).rejects.toMatchObject({
       code: 'ca_certificate_expired',
       status: 403,
