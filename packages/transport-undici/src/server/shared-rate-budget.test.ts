@@ -38,7 +38,8 @@ function limiter(pool: pg.Pool, tableCreated: boolean): Promise<RateLimiterPostg
         duration: 60,
         tableCreated,
       },
-      (error) => (error ? reject(error) : resolve(created)),
+      // With tableCreated the callback runs inside the constructor, before `created` is assigned.
+      (error) => queueMicrotask(() => (error ? reject(error) : resolve(created))),
     );
   });
 }
