@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { type LocalCa, localCa } from '@fedtrust/ca-local';
 import {
+  type CertificateAuthority,
   type Clock,
   createGrant,
   createSealer,
@@ -62,7 +63,7 @@ export interface TestGateway extends AsyncDisposable {
   name: string;
   store: FederationStore;
   ca: LocalCa;
-  /** Roots a client pins to verify this gateway's server certificate (same CA). */
+  /** Roots a client pins to verify this gateway's server certificate (its local CA). */
   rootsPem: string[];
   url: string;
   address: AddressInfo;
@@ -90,6 +91,8 @@ export interface GatewayOptions extends Partial<Omit<FederationHandlerOptions, '
   trustedProxies?: string[];
   /** Per-address enrollment budget (default generous, so fixtures can enrol many peers). */
   enrollRateLimit?: { points: number; durationSeconds: number };
+  /** The CA that signs enrolled peers (default the gateway's local CA, which also signs its server certificate). */
+  enrollmentCa?: CertificateAuthority;
   /** Share one CA between gateways (replicas on one store); default a fresh CA on the store. */
   ca?: LocalCa;
 }
@@ -105,6 +108,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   const store = options.store ?? memoryStore();
   const ca = options.ca ?? localCa({ store, sealer: testSealer(), name: `ca-${name}` });
   const rootsPem = await ca.roots();
+  const enrollmentCa = options.enrollmentCa ?? ca;
+  const clientRootsPem = options.enrollmentCa === undefined ? rootsPem : await enrollmentCa.roots();
   const serverCert = await ca.serverCertificate({ hostnames: ['127.0.0.1', 'localhost'] });
   const clock = options.clock ?? systemClock;
   const server = createFederationServer({
@@ -115,7 +120,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     store,
     clock,
     enrollment: options.enrollment ?? {
-      ca,
+      ca: enrollmentCa,
       rateLimit: options.enrollRateLimit ?? { points: 1_000, durationSeconds: 60 },
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
     },
@@ -123,7 +128,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
       certificatePem: serverCert.certificatePem,
       chainPem: serverCert.chainPem,
       keyPem: serverCert.privateKeyPem,
-      clientRootsPem: [...rootsPem, ...(options.extraClientRootsPem ?? [])],
+      clientRootsPem: [...clientRootsPem, ...(options.extraClientRootsPem ?? [])],
     },
   });
   const address = await server.listen();
