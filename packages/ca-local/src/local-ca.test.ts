@@ -137,6 +137,21 @@ describe('localCa CRL', () => {
     expect(crl.findRevoked(kept.issued.serial)).toBeNull();
   });
 
+  it('numbers successive CRLs increasingly and dates them by the clock', async () => {
+    const clock = manualClock(new Date('2026-03-01T12:00:00Z'));
+    const ca = localCa({ store: memoryStore(), sealer: sealerFor(), clock });
+    const crlNumber = (crl: x509.X509Crl) => {
+      const der = new Uint8Array(crl.getExtension('2.5.29.20')!.value);
+      return BigInt(`0x${Buffer.from(der.subarray(2)).toString('hex')}`);
+    };
+    const first = new x509.X509Crl(await ca.crl());
+    clock.advance(1000);
+    const second = new x509.X509Crl(await ca.crl());
+    expect(crlNumber(second)).toBeGreaterThan(crlNumber(first));
+    expect(second.thisUpdate).toEqual(new Date('2026-03-01T12:00:01Z'));
+    expect(second.nextUpdate).toEqual(new Date('2026-03-02T12:00:01Z'));
+  });
+
   it('an empty CRL is still a signed CRL', async () => {
     const ca = localCa({ store: memoryStore(), sealer: sealerFor() });
     const crl = new x509.X509Crl(await ca.crl());

@@ -293,8 +293,8 @@ export function localCa(options: LocalCaOptions): LocalCa {
         })),
         extensions: [
           await x509.AuthorityKeyIdentifierExtension.create(caKeys.intermediate.certificate.publicKey),
-          // RFC 5280 requires a monotonically increasing CRL number; the issue second is one.
-          new x509.Extension('2.5.29.20', false, derInteger(now.getTime() / 1000)),
+          // RFC 5280 wants a monotonically increasing CRL number; the issue time in milliseconds is one.
+          new x509.Extension('2.5.29.20', false, derInteger(clock.now().getTime())),
         ],
         signingKey: caKeys.intermediate.signingKey,
         signingAlgorithm: ECDSA_SHA256,
