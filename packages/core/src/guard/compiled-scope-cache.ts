@@ -7,6 +7,8 @@
  * request, so revocation and suspension take effect on the next request. The cache is keyed
  * by the store object (a WeakMap), so two stores in one process never share entries, and
  * each store's map is bounded; evicting the oldest entry only costs one recompilation.
+ *
+ * @module @fedtrust/core/guard
  */
 import type { Grant } from '../grant/types.js';
 import { type CompiledScope, compileScope } from '../scope/compile-scope.js';
