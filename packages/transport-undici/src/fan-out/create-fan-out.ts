@@ -203,7 +203,8 @@ export function createFanOut(deps: FanOutDeps): {
         ? ''
         : JSON.stringify([id, request.verb, request.resource, request.id, request.query, request.limit]);
     const cached = cache?.get(key);
-    if (cached !== undefined) return cached;
+    // Copies, so a caller editing its result cannot change what the next caller gets.
+    if (cached !== undefined) return cached.map((row) => ({ ...row }));
     const rows = await breakerFor(id)(request, timeoutMs);
     cache?.set(key, rows);
     return rows;

@@ -38,7 +38,7 @@ export interface TestCa {
 }
 
 let serialCounter = 1;
-const nextSerial = () => (0x10_0000 + serialCounter++).toString(16).padStart(8, '0');
+const nextSerial = () => (0x10_0000 + serialCounter++).toString(16);
 
 /** A self-signed root that a test pins next to the real CA's roots. */
 export async function testCa(name = 'fedtrust test ca'): Promise<TestCa> {
