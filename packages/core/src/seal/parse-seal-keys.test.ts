@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../system/index.js';
+import { createSealer } from './create-sealer.js';
 import { formatSealKey, generateSealKey } from './generate-seal-key.js';
 import { parseSealKeys } from './parse-seal-keys.js';
 
@@ -39,6 +40,19 @@ describe('parseSealKeys', () => {
         expect(JSON.stringify(error) + String(error)).not.toContain(material);
       }
     }
+  });
+
+  it('a key id that names an Object.prototype member (__proto__) is kept as a key, never dropped or merged', () => {
+    const current = generateSealKey(systemRandom);
+    const retired = generateSealKey(systemRandom);
+    const ring = parseSealKeys(`${formatSealKey('k1', current)},${formatSealKey('__proto__', retired)}`);
+    expect(Object.keys(ring.keys).sort()).toEqual(['__proto__', 'k1']);
+    expect(ring.keys['__proto__']).toEqual(retired);
+    const first = parseSealKeys(`${formatSealKey('__proto__', current)},${formatSealKey('k1', retired)}`);
+    expect(first.currentKeyId).toBe('__proto__');
+    expect(createSealer({ ...first, random: systemRandom }).currentKeyId).toBe('__proto__');
+    const twice = `${formatSealKey('__proto__', current)},${formatSealKey('__proto__', retired)}`;
+    expect(codeOf(() => parseSealKeys(twice))).toBe('seal_key_invalid');
   });
 
   it('generateSealKey returns 32 fresh bytes', () => {

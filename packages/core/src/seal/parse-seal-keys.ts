@@ -34,7 +34,9 @@ export function parseSealKeys(text: string): SealKeyRing {
   if (entries.length === 0) {
     throw new SealError('seal_key_invalid', 'The seal key list is empty.');
   }
-  const keys: Record<string, Uint8Array> = {};
+  // A Map, not an object literal: assigning `keys['__proto__']` would set the prototype
+  // and silently drop that key (and its duplicate check) instead of storing it.
+  const keys = new Map<string, Uint8Array>();
   entries.forEach((entry, index) => {
     const colon = entry.indexOf(':');
     const keyId = colon < 0 ? '' : entry.slice(0, colon);
@@ -49,7 +51,7 @@ export function parseSealKeys(text: string): SealKeyRing {
         },
       );
     }
-    if (Object.hasOwn(keys, keyId)) {
+    if (keys.has(keyId)) {
       throw new SealError('seal_key_invalid', `Seal key id "${keyId}" appears twice.`, {
         details: { keyId },
       });
@@ -64,10 +66,10 @@ export function parseSealKeys(text: string): SealKeyRing {
         },
       );
     }
-    keys[keyId] = key;
+    keys.set(keyId, key);
   });
   const currentKeyId = entries[0]?.slice(0, entries[0].indexOf(':')) ?? '';
-  return { keys, currentKeyId };
+  return { keys: Object.fromEntries(keys), currentKeyId };
 }
 
 function decode(encoded: string): Uint8Array | null {
