@@ -419,3 +419,46 @@ describe('fail closed', () => {
     }
   });
 });
+
+describe('secrets in logs', () => {
+  it('never logs an enrollment token or a private key, even on failure paths', async () => {
+    const lines: string[] = [];
+    const capture = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+      lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    };
+    const logger = {
+      debug: capture('debug'),
+      info: capture('info'),
+      warn: capture('warn'),
+      error: capture('error'),
+    };
+    const store = memoryStore();
+    const broken = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'appendAudit') return () => Promise.reject(new Error('disk full'));
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const logged = await startGateway({
+      name: 'logged',
+      store: broken,
+      logger,
+      sources: { notes: arraySource(NOTES) },
+    });
+    try {
+      const { token, peer } = await logged.grant(SCOPE);
+      const key = await clientKey();
+      const csrPem = await csrFor(key, peer.name);
+      expect((await logged.enrollRaw({ token, csrPem })).status).toBe(201);
+      expect((await logged.enrollRaw({ token, csrPem })).status).toBe(410);
+      expect(lines.length).toBeGreaterThan(0);
+      const all = lines.join('\n');
+      expect(all).not.toContain(token);
+      expect(all).not.toContain(token.slice(4, 20));
+      expect(all).not.toContain('PRIVATE KEY');
+      expect(all).not.toContain(key.privateKeyPem.split('\n')[1] ?? '');
+    } finally {
+      await logged.close();
+    }
+  });
+});
