@@ -164,7 +164,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     const base = {
       grantId: connection.ok ? connection.identity.grantId : null,
       subject: connection.ok ? connection.identity.subjectUserId : null,
-      certSerial: connection.certSerial,
+      certSerial: connection.certSerial || null,
       verb,
       resource: resource ?? null,
     };
@@ -280,7 +280,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
             outcome: 'deny',
             reason,
             rowsOut: 0,
-            bytesOut: 0,
+            bytesOut: Buffer.byteLength(JSON.stringify({ error: reason, reason: DENY_REMEDIATION[reason] })),
           });
           span.setAttribute(ATTR.status, DENY_STATUS[reason]);
           sendError(

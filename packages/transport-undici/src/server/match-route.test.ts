@@ -33,6 +33,7 @@ describe('matchRoute', () => {
       '/fedtrust/v1/get/notes/%E0%A4%A',
       '/fedtrust/v1/delete/notes',
       '/fedtrust/v1/list/',
+      `/fedtrust/v1/list/${'x'.repeat(257)}`,
     ]) {
       expect(matchRoute('POST', url), url).toEqual({ kind: 'not_found' });
     }

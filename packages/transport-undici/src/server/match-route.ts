@@ -20,18 +20,21 @@ const DATA_VERBS = new Map<string, { verb: Verb; segments: number }>([
   ['search', { verb: 'search', segments: 1 }],
 ]);
 
+/** Longer names are no catalogue's; refusing them keeps audit records and logs bounded. */
+export const MAX_SEGMENT_LENGTH = 256;
+
 function decodeSegment(segment: string): string | null {
   try {
     const decoded = decodeURIComponent(segment);
-    return decoded.length === 0 ? null : decoded;
+    return decoded.length === 0 || decoded.length > MAX_SEGMENT_LENGTH ? null : decoded;
   } catch {
     return null;
   }
 }
 
 /**
- * Decides which route `method` + `url` addresses. Anything outside `/fedtrust/v1/` or with
- * the wrong number of segments is `not_found`; the right path with the wrong method is
+ * Decides which route `method` + `url` addresses. Anything outside `/fedtrust/v1/`, with
+ * the wrong number of segments, or with an empty or over-long segment is `not_found`; the right path with the wrong method is
  * `method_not_allowed`. The query string is ignored.
  */
 export function matchRoute(method: string | undefined, url: string | undefined): RouteMatch {
