@@ -7,7 +7,9 @@ import type { PgPool, PgPoolClient } from './types.js';
 
 /**
  * Runs `work` between BEGIN and COMMIT on one client from `pool`, rolling back on any
- * error. A connection that failed (terminated backend, failed rollback) is destroyed, not
+ * error. The isolation level is always READ COMMITTED, whatever default the host's role,
+ * database or pool sets: the store's lock-then-read transactions (audit append, migrate)
+ * rely on each statement taking a fresh snapshot after the lock is granted. A connection that failed (terminated backend, failed rollback) is destroyed, not
  * returned to the host's pool. While checked out, the client's `error` event is observed
  * so a backend killed mid-transaction surfaces as the rejected query, never as an
  * unhandled `error` event that would crash the host.
@@ -23,7 +25,7 @@ export async function withTransaction<T>(
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
