@@ -106,7 +106,7 @@ describe('verifyChain', () => {
         const tampered = records.map((r, i) => (i === index ? { ...r, event: replacement } : r));
         expect(verifyChain(tampered)).toEqual({ ok: false, brokenAt: index, reason: 'hash_mismatch' });
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -125,7 +125,7 @@ describe('verifyChain', () => {
           expect(result).toEqual({ ok: false, brokenAt: index, reason: 'anchor_mismatch' });
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -141,7 +141,7 @@ describe('verifyChain', () => {
           reason: index === records.length - 1 ? 'truncated' : 'seq_mismatch',
         });
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -163,7 +163,7 @@ describe('verifyChain', () => {
           });
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -180,7 +180,7 @@ describe('verifyChain', () => {
           expect(verifyChain(inserted)).toEqual({ ok: false, brokenAt: index, reason: 'seq_mismatch' });
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
@@ -191,7 +191,7 @@ describe('verifyChain', () => {
         const inserted = [...records.slice(0, index), forged, ...records.slice(index)];
         expect(verifyChain(inserted)).toEqual({ ok: false, brokenAt: index + 1, reason: 'seq_mismatch' });
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 
