@@ -102,6 +102,25 @@ describe('createSealer', () => {
     expect(await codeOf(sealerWith({ k1 }, 'k1', short).seal(secret, 'ctx'))).toBe('seal_random_invalid');
   });
 
+  it('never reuses an IV when the random source hands back one buffer it refills on every call', async () => {
+    const shared = new Uint8Array(64);
+    const refilling: Random = {
+      bytes: (n) => globalThis.crypto.getRandomValues(shared.subarray(0, n)),
+      uuid: () => globalThis.crypto.randomUUID(),
+    };
+    const sealer = sealerWith({ k1 }, 'k1', refilling);
+    const plaintexts = Array.from({ length: 8 }, (_, i) => new TextEncoder().encode(`secret number ${i}`));
+    const envelopes = await Promise.all(plaintexts.map((p) => sealer.seal(p, 'ctx')));
+    const ivs = envelopes.map((e) => e.split('.')[3]);
+    expect(new Set(ivs).size).toBe(envelopes.length);
+    for (const [i, envelope] of envelopes.entries()) {
+      expect(await sealer.open(envelope, 'ctx')).toEqual(plaintexts[i]);
+    }
+    const a = generateSealKey(refilling);
+    const b = generateSealKey(refilling);
+    expect(a).not.toEqual(b);
+  });
+
   it('does not see later changes to the key buffer the caller passed in', async () => {
     const mine = Uint8Array.from(k1);
     const sealer = sealerWith({ k1: mine }, 'k1');

@@ -83,11 +83,14 @@ export function createSealer(options: SealerOptions): Sealer {
     currentKeyId,
 
     async seal(plaintext, context) {
-      const iv = options.random.bytes(IV_BYTES);
-      if (!(iv instanceof Uint8Array) || iv.length !== IV_BYTES) {
+      const drawn = options.random.bytes(IV_BYTES);
+      if (!(drawn instanceof Uint8Array) || drawn.length !== IV_BYTES) {
         // Sealing with a short or repeated IV would break GCM; refuse instead.
         throw new SealError('seal_random_invalid', 'The random source did not return 12 bytes for the IV.');
       }
+      // Copied before the first await: a source that refills one buffer would otherwise hand
+      // the same IV to every seal running concurrently (GCM nonce reuse).
+      const iv = Uint8Array.from(drawn);
       const key = await cryptoKey(currentKeyId);
       const sealed = await globalThis.crypto.subtle.encrypt(
         { name: 'AES-GCM', iv, additionalData: aad(currentKeyId, context) },

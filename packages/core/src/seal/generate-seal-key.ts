@@ -15,7 +15,8 @@ export function generateSealKey(random: Random): Uint8Array {
   if (!(key instanceof Uint8Array) || key.length !== SEAL_KEY_BYTES) {
     throw new SealError('seal_random_invalid', `The random source did not return ${SEAL_KEY_BYTES} bytes.`);
   }
-  return key;
+  // A copy: a source that refills one buffer must not make two keys the same bytes.
+  return Uint8Array.from(key);
 }
 
 /** One entry of an operator's key list, `<kid>:<base64>`, as {@link parseSealKeys} reads it. */
