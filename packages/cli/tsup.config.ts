@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 /** The one explicit entry list; scripts/check-exports.mjs keeps it and package.json `exports` in step. */
-export const entry = ["src/index.ts", "src/bin.ts"];
+export const entry = ['src/index.ts', 'src/bin.ts'];
 
 export default defineConfig({
   entry,
@@ -11,4 +11,7 @@ export default defineConfig({
   clean: true,
   target: 'node22',
   splitting: false,
+  // The drivers the adapters take as peer dependencies; the CLI opens them itself, so they
+  // must stay imports (bundling pg breaks its CommonJS requires of node built-ins).
+  external: ['pg', 'better-sqlite3'],
 });

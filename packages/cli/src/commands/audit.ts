@@ -1,0 +1,150 @@
+/**
+ * `fedtrust audit verify|tail`.
+ *
+ * @module @fedtrust/cli
+ */
+import {
+  type AuditRecord,
+  type AuditStore,
+  type ChainBreakReason,
+  FedtrustError,
+  verifyChain,
+} from '@fedtrust/core';
+import type { Command } from 'commander';
+import { type CommandContext, jsonShape } from '../command-context.js';
+import { parsePositiveInt } from '../compose/parse-duration.js';
+import type { Runtime } from '../compose/runtime.js';
+import type { CommandResult } from '../output/command-result.js';
+import { EXIT } from '../output/exit-codes.js';
+import { table } from '../output/table.js';
+
+const PAGE = 1000;
+
+/** One chain's verification, as `audit verify` and `doctor --check audit` report it. */
+export interface ChainReport {
+  chainId: string;
+  ok: boolean;
+  /** Records read. */
+  length: number;
+  /** Hash of the last record when the chain verifies, else `null`. */
+  head: string | null;
+  /** The first broken link: 0-based `index` into the chain, the `seq` stored there, and why. */
+  brokenAt: { index: number; seq: number | null; reason: ChainBreakReason } | null;
+}
+
+export function registerAudit(program: Command, ctx: CommandContext): void {
+  const audit = program.command('audit').description('Verify and read the hash-chained audit log.');
+  jsonShape(
+    audit
+      .command('verify')
+      .description(
+        'Verify every audit chain (or one) from its first record; exits 1 at the first broken link, naming its position.',
+      )
+      .option('--chain <id>', 'verify only this chain')
+      .action(async function (this: Command) {
+        await ctx.run(this, (rt) => verify(rt, this.opts()));
+      }),
+    '{ ok, chains: [{ chainId, ok, length, head, brokenAt: { index, seq, reason } | null }] }',
+  );
+  jsonShape(
+    audit
+      .command('tail')
+      .description('Print the last records of every chain (or one), oldest first.')
+      .option('--chain <id>', 'only this chain')
+      .option('-n, --lines <n>', 'records per chain', '50')
+      .action(async function (this: Command) {
+        await ctx.run(this, (rt) => tail(rt, this.opts()));
+      }),
+    '{ records: [{ chainId, seq, hash, prevHash, event: { time, grantId, subject, certSerial, verb, resource, outcome, reason, rowsOut, bytesOut } }] }',
+  );
+}
+
+/** Reads a whole chain page by page and verifies it with core's `verifyChain`. */
+export async function verifyOneChain(store: AuditStore, chainId: string): Promise<ChainReport> {
+  const records: AuditRecord[] = [];
+  let fromSeq = 1;
+  for (;;) {
+    const page = await store.listAudit(chainId, { fromSeq, limit: PAGE });
+    records.push(...page);
+    const last = page.at(-1);
+    if (page.length < PAGE || last === undefined) break;
+    fromSeq = last.seq + 1;
+  }
+  const result = verifyChain(records);
+  if (result.ok) return { chainId, ok: true, length: result.length, head: result.head, brokenAt: null };
+  return {
+    chainId,
+    ok: false,
+    length: records.length,
+    head: null,
+    brokenAt: { index: result.brokenAt, seq: records[result.brokenAt]?.seq ?? null, reason: result.reason },
+  };
+}
+
+/** The chains to act on: `--chain` (which must exist) or every chain in the store. */
+async function chainsOf(store: AuditStore, chain: string | undefined): Promise<string[]> {
+  const chains = await store.listAuditChains();
+  if (chain === undefined) return chains;
+  if (!chains.includes(chain)) {
+    throw new FedtrustError('audit_chain_not_found', `No audit chain "${chain}" has any record.`, {
+      status: 404,
+      remediation: `Pick one of: ${chains.length === 0 ? '(none yet)' : chains.join(', ')}.`,
+    });
+  }
+  return [chain];
+}
+
+/** One line per chain, for transcripts. */
+export function describeChain(report: ChainReport): string {
+  if (report.ok)
+    return `chain ${report.chainId}: ok, ${report.length} record(s), head ${report.head?.slice(0, 16)}…`;
+  const b = report.brokenAt as NonNullable<ChainReport['brokenAt']>;
+  return `chain ${report.chainId}: BROKEN at position ${b.index + 1} (index ${b.index}, seq ${b.seq ?? 'none'}): ${b.reason}`;
+}
+
+async function verify(rt: Runtime, opts: { chain?: string }): Promise<CommandResult> {
+  const { store } = await rt.store();
+  const chains: ChainReport[] = [];
+  for (const chainId of await chainsOf(store, opts.chain)) {
+    const report = await verifyOneChain(store, chainId);
+    chains.push(report);
+    // The first broken link is the answer; later chains are not read.
+    if (!report.ok) break;
+  }
+  const ok = chains.every((c) => c.ok);
+  const lines = chains.map(describeChain);
+  if (chains.length === 0) lines.push('No audit chain has records yet.');
+  if (!ok) {
+    lines.push(
+      'Fix: the log was altered at that position; keep the database for forensics, restore it from a backup taken before that record, and find who had write access.',
+    );
+  }
+  return { json: { ok, chains }, text: `${lines.join('\n')}\n`, exitCode: ok ? EXIT.ok : EXIT.failed };
+}
+
+async function tail(rt: Runtime, opts: { chain?: string; lines: string }): Promise<CommandResult> {
+  const n = parsePositiveInt(opts.lines, '--lines');
+  const { store } = await rt.store();
+  const records: AuditRecord[] = [];
+  for (const chainId of await chainsOf(store, opts.chain))
+    records.push(...(await store.tailAudit(chainId, n)));
+  return {
+    json: { records },
+    text: table(
+      ['chain', 'seq', 'time', 'outcome', 'reason', 'verb', 'resource', 'grant', 'rows'],
+      records.map((r) => [
+        r.chainId,
+        r.seq,
+        r.event.time,
+        r.event.outcome,
+        r.event.reason,
+        r.event.verb,
+        r.event.resource,
+        r.event.grantId,
+        r.event.rowsOut,
+      ]),
+      '(no audit records)',
+    ),
+    exitCode: EXIT.ok,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * `fedtrust explain`: why the guard allows or denies a request, stage by stage, decided by
+ * core's `explainDecision` — the guard's own pipeline, not a second implementation.
+ *
+ * @module @fedtrust/cli
+ */
+import { readFileSync } from 'node:fs';
+import {
+  DENY_REMEDIATION,
+  type Decision,
+  type ExplainedStage,
+  explainDecision,
+  identifyConnection,
+  VERBS,
+  type Verb,
+} from '@fedtrust/core';
+import { type Command, Option } from 'commander';
+import { type CommandContext, jsonShape } from '../command-context.js';
+import { hostAuthorizer } from '../compose/host-file.js';
+import { resolvePath } from '../compose/read-file.js';
+import type { Runtime } from '../compose/runtime.js';
+import type { CommandResult } from '../output/command-result.js';
+import { EXIT, UsageError } from '../output/exit-codes.js';
+import { table } from '../output/table.js';
+
+export function registerExplain(program: Command, ctx: CommandContext): void {
+  jsonShape(
+    program
+      .command('explain')
+      .description(
+        "Run the guard against the store's records for a peer certificate and a request, and print every stage; on a deny, the reason and the clause that decided it.",
+      )
+      .requiredOption('--cert <file>', "the peer's client certificate (PEM, leaf first, or DER)")
+      .addOption(new Option('--verb <verb>', 'federation verb').choices([...VERBS]).makeOptionMandatory())
+      .option('--resource <name>', 'resource name (not for capabilities)')
+      .option('--id <id>', 'record id, for get')
+      .action(async function (this: Command) {
+        await ctx.run(this, (rt) => explain(rt, this.opts()));
+      }),
+    '{ decision: { allow, status, reason, stage, grantId, subject, certSerial, verb, resource, rowCap, filter }, stages: [{ stage, outcome, detail, clause? }], clause, remediation, rbacSource }',
+  );
+}
+
+/** The DER of the first certificate in a PEM or DER file. */
+export function readCertificateDer(path: string, cwd: string): Uint8Array {
+  const absolute = resolvePath(path, cwd);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolute);
+  } catch (error) {
+    throw new UsageError(
+      'file_unreadable',
+      `--cert ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
+      'Pass the path of the PEM client certificate the peer presents.',
+    );
+  }
+  const text = bytes.toString('latin1');
+  if (!text.includes('-----BEGIN')) return new Uint8Array(bytes);
+  const match = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text);
+  if (match === null) {
+    throw new UsageError(
+      'certificate_invalid',
+      `--cert ${absolute} holds no PEM CERTIFICATE block.`,
+      'Pass the PEM client certificate (-----BEGIN CERTIFICATE-----), leaf first.',
+    );
+  }
+  return new Uint8Array(Buffer.from((match[1] as string).replace(/\s+/g, ''), 'base64'));
+}
+
+/** The stable JSON form of a decision. */
+export function decisionJson(decision: Decision): Record<string, unknown> {
+  if (decision.allow) {
+    return {
+      allow: true,
+      status: decision.status,
+      reason: null,
+      stage: null,
+      grantId: decision.grant.id,
+      subject: decision.identity.subjectUserId,
+      certSerial: decision.certSerial,
+      verb: decision.verb,
+      resource: decision.resource,
+      rowCap: decision.rowCap,
+      filter: decision.filter,
+    };
+  }
+  return {
+    allow: false,
+    status: decision.status,
+    reason: decision.reason,
+    stage: decision.stage,
+    grantId: decision.grantId,
+    subject: decision.subject,
+    certSerial: decision.certSerial,
+    verb: decision.verb,
+    resource: decision.resource,
+    rowCap: null,
+    filter: null,
+  };
+}
+
+async function explain(
+  rt: Runtime,
+  opts: { cert: string; verb: Verb; resource?: string; id?: string },
+): Promise<CommandResult> {
+  if (opts.verb !== 'capabilities' && opts.resource === undefined) {
+    throw new UsageError(
+      'resource_missing',
+      `--verb ${opts.verb} needs --resource.`,
+      'Name the resource the peer asked for, e.g. --resource documents.',
+    );
+  }
+  const der = readCertificateDer(opts.cert, rt.io.cwd);
+  const host = rt.host();
+  const { store } = await rt.store();
+  const connection = identifyConnection(der, rt.settings.arc);
+  const { decision, stages } = await explainDecision(
+    {
+      connection,
+      verb: opts.verb,
+      ...(opts.resource === undefined ? {} : { resource: opts.resource }),
+      ...(opts.id === undefined ? {} : { id: opts.id }),
+    },
+    { store, clock: rt.clock, authorize: hostAuthorizer(host) },
+  );
+  const denied = stages.find((s: ExplainedStage) => s.outcome === 'deny');
+  const clause = denied?.clause ?? null;
+  const remediation = decision.allow ? null : DENY_REMEDIATION[decision.reason];
+  const rbacSource = host.rbac === null ? 'assumed_allow' : 'host_file';
+  const verdict = decision.allow
+    ? `ALLOW (200): at most ${decision.rowCap} rows${decision.filter === null ? '' : `, filter ${JSON.stringify(decision.filter)}`}`
+    : `DENY ${decision.status} ${decision.reason} at stage ${decision.stage}\nclause: ${clause}\nfix: ${remediation}`;
+  const notes = [
+    'TLS chain verification to the pinned root is done by the gateway at handshake and is not repeated here.',
+    ...(host.rbac === null
+      ? ['Host RBAC: the host file has no "rbac" rules, so the host is assumed to allow.']
+      : []),
+  ];
+  return {
+    json: { decision: decisionJson(decision), stages, clause, remediation, rbacSource },
+    text:
+      table(
+        ['stage', 'outcome', 'detail', 'clause'],
+        stages.map((s) => [s.stage, s.outcome, s.detail, s.clause]),
+      ) + `${verdict}\n${notes.map((n) => `note: ${n}`).join('\n')}\n`,
+    exitCode: EXIT.ok,
+  };
+}

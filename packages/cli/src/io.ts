@@ -1,0 +1,25 @@
+/**
+ * What a CLI run reads and writes, injected so a test can run the same code in-process.
+ *
+ * @module @fedtrust/cli
+ */
+
+/** The process surface one run of the CLI uses. `bin.ts` passes the real process. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Environment variables (`FEDTRUST_STORE`, `FEDTRUST_SEAL_KEYS`, …). */
+  env: Record<string, string | undefined>;
+  /** Directory relative paths (store files, scope files) are resolved against. */
+  cwd: string;
+}
+
+/** The process's own streams, environment and working directory. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
