@@ -8,6 +8,7 @@
  */
 export type { ClientIdentity, LifetimeBounds } from './context.js';
 export * from './errors.js';
+export { PROBE_COMMON_NAME, type TemplateGuardProbe } from './operations/probe-template-guards.js';
 export { type StepCa, type StepCaOptions, stepCa } from './step-ca.js';
 export { templateFor } from './template-for.js';
 export { GRANT_ID_CLAIM, SUBJECT_USER_ID_CLAIM } from './token/create-token.js';

@@ -12,6 +12,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { ClientIdentity, LifetimeBounds, StepCaContext } from './context.js';
 import type { CaConnection } from './http/ca-request.js';
 import { issue } from './operations/issue.js';
+import { probeTemplateGuards, type TemplateGuardProbe } from './operations/probe-template-guards.js';
 import { renew } from './operations/renew.js';
 import { revoke } from './operations/revoke.js';
 import { health, roots } from './operations/roots.js';
@@ -42,6 +43,11 @@ export interface StepCaOptions {
 export interface StepCa extends CertificateAuthority, AsyncDisposable {
   /** Lower-case hex SHA-256 of the pinned root's DER. */
   readonly rootFingerprint: string;
+  /**
+   * Asks the CA to sign a probe whose token lacks the grant-id claim and reports whether the
+   * provisioner's template refused it (`fedtrust doctor --check ca`).
+   */
+  probeTemplateGuards(): Promise<TemplateGuardProbe>;
   /** Closes the default dispatcher (an injected one is left to its owner). */
   close(): Promise<void>;
 }
@@ -110,6 +116,7 @@ export function stepCa(options: StepCaOptions): StepCa {
     revoke: (request) => revoke(ctx, request),
     roots: () => roots(ctx),
     health: () => health(ctx),
+    probeTemplateGuards: () => probeTemplateGuards(ctx),
     close,
     [Symbol.asyncDispose]: close,
   };
