@@ -17,6 +17,11 @@ const VERSION = 0xa0;
 const ISSUER_UNIQUE_ID = 0x81;
 const SUBJECT_UNIQUE_ID = 0x82;
 const EXTENSIONS = 0xa3;
+const DER_TRUE = 0xff;
+/** Version INTEGER values: v1 is 0 (never encoded in DER), v2 is 1, v3 is 2. */
+const V1 = 0;
+const V2 = 1;
+const V3 = 2;
 
 /**
  * One walk over one certificate. Offsets, not copies: every field is a `[start, end)` range
@@ -24,9 +29,10 @@ const EXTENSIONS = 0xa3;
  * before a byte is read, and any deviation from the expected DER throws
  * `IdentityError('identity_malformed')` — never a `RangeError`.
  *
- * Structure followed (RFC 5280 §4.1): Certificate → TBSCertificate → [0] version? →
- * serialNumber → signature → issuer → validity → subject → subjectPublicKeyInfo →
- * [1]? → [2]? → [3] { Extension { extnID, critical?, extnValue } … }, then
+ * Structure followed (RFC 5280 §4.1): Certificate → TBSCertificate → [0] version (v2, v3)? →
+ * serialNumber (positive, minimal) → signature → issuer → validity → subject →
+ * subjectPublicKeyInfo → [1]? → [2]? (v2+) → [3] { Extension { extnID, critical (DER TRUE)?,
+ * extnValue } … } (v3 only), then
  * signatureAlgorithm and signatureValue, with nothing after the certificate. An empty
  * extension list is tolerated (RFC 5280 says SIZE (1..MAX), but `@peculiar/x509` emits
  * one) and reads as "no identity", not as broken DER.
@@ -52,25 +58,61 @@ export class CertificateWalk {
     const certEnd = this.enter(SEQUENCE, der.length);
     if (certEnd !== der.length) throw malformed('bytes follow the certificate');
     const tbsEnd = this.enter(SEQUENCE, certEnd);
-    if (this.peek(tbsEnd) === VERSION) this.skip(VERSION, tbsEnd);
+    const version = this.peek(tbsEnd) === VERSION ? this.version(tbsEnd) : V1;
     const serialEnd = this.enter(INTEGER, tbsEnd);
-    if (serialEnd === this.pos) throw malformed('the serial number is empty');
-    this.serialStart = this.pos;
-    this.serialEnd = serialEnd;
-    this.pos = serialEnd;
+    this.serial(serialEnd);
     this.skip(SEQUENCE, tbsEnd); // signature
     this.skip(SEQUENCE, tbsEnd); // issuer
     this.skip(SEQUENCE, tbsEnd); // validity
     this.skip(SEQUENCE, tbsEnd); // subject
     this.skip(SEQUENCE, tbsEnd); // subjectPublicKeyInfo
+    // RFC 5280 §4.1.2.8-9: unique ids need v2 or v3, extensions need v3. TLS stacks do not
+    // all enforce this (OpenSSL only in strict mode), so the walker does: an identity is read
+    // only from a certificate that every parser reads the same way.
+    const hasUniqueIds = this.peek(tbsEnd) === ISSUER_UNIQUE_ID || this.peek(tbsEnd) === SUBJECT_UNIQUE_ID;
+    if (hasUniqueIds && version === V1) throw malformed('a v1 certificate carries a unique identifier');
     if (this.peek(tbsEnd) === ISSUER_UNIQUE_ID) this.skip(ISSUER_UNIQUE_ID, tbsEnd);
     if (this.peek(tbsEnd) === SUBJECT_UNIQUE_ID) this.skip(SUBJECT_UNIQUE_ID, tbsEnd);
-    if (this.peek(tbsEnd) === EXTENSIONS) this.extensions(this.enter(EXTENSIONS, tbsEnd));
+    if (this.peek(tbsEnd) === EXTENSIONS) {
+      if (version !== V3) throw malformed('only a v3 certificate may carry extensions');
+      this.extensions(this.enter(EXTENSIONS, tbsEnd));
+    }
     if (this.pos !== tbsEnd) throw malformed('unexpected fields at the end of the certificate body');
     this.skip(SEQUENCE, certEnd); // signatureAlgorithm
     this.skip(BIT_STRING, certEnd); // signatureValue
     if (this.pos !== certEnd) throw malformed('unexpected fields after the signature');
     return this;
+  }
+
+  /** `[0] EXPLICIT INTEGER`, DER: present only for v2 (1) or v3 (2), since v1 is the DEFAULT. */
+  private version(tbsEnd: number): number {
+    const end = this.enter(VERSION, tbsEnd);
+    const valueEnd = this.enter(INTEGER, end);
+    const value = this.der[this.pos];
+    if (valueEnd !== end || valueEnd - this.pos !== 1 || (value !== V2 && value !== V3)) {
+      throw malformed('the version is not v2 or v3');
+    }
+    this.pos = end;
+    return value;
+  }
+
+  /**
+   * A positive serial in minimal DER (RFC 5280 §4.1.2.2). Anything else is refused because
+   * `serialHex` strips leading zero bytes: `00 ff` (255) and `ff` (-1) would both read `ff`,
+   * and one of them could pass for a certificate bound under the other's serial.
+   */
+  private serial(serialEnd: number): void {
+    const der = this.der;
+    const start = this.pos;
+    if (serialEnd === start) throw malformed('the serial number is empty');
+    const first = der[start]!;
+    if (first >= 0x80) throw malformed('the serial number is negative');
+    if (serialEnd - start > 1 && first === 0 && der[start + 1]! < 0x80) {
+      throw malformed('the serial number has a redundant leading zero byte');
+    }
+    this.serialStart = start;
+    this.serialEnd = serialEnd;
+    this.pos = serialEnd;
   }
 
   private extensions(wrapperEnd: number): void {
@@ -82,8 +124,11 @@ export class CertificateWalk {
       const oidStart = this.pos;
       this.pos = oidEnd;
       if (this.peek(extensionEnd) === BOOLEAN) {
+        // DER writes TRUE as 0xff and omits FALSE (the DEFAULT), so 0xff is the only valid byte.
         const criticalEnd = this.enter(BOOLEAN, extensionEnd);
-        if (criticalEnd - this.pos !== 1) throw malformed('an extension criticality flag is not one byte');
+        if (criticalEnd - this.pos !== 1 || this.der[this.pos] !== DER_TRUE) {
+          throw malformed('an extension criticality flag is not DER TRUE');
+        }
         this.pos = criticalEnd;
       }
       const valueEnd = this.enter(OCTET_STRING, extensionEnd);

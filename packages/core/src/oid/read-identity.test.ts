@@ -8,6 +8,7 @@ import { identityCertificate, identityKeyPair, uuidPairArbitrary } from '../test
 import { encodeIdentity } from './encode-identity.js';
 import { identifyConnection } from './identify-connection.js';
 import { IdentityError } from './identity-error.js';
+import { identityOids } from './identity-oids.js';
 import { readIdentity } from './read-identity.js';
 import { normalizeSerialHex } from './serial-hex.js';
 import type { Identity } from './types.js';
@@ -217,6 +218,227 @@ describe('readIdentity on broken DER', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** DER length octets: short form below 0x80, else the minimal long form. */
+function derLength(length: number): number[] {
+  if (length < 0x80) return [length];
+  const bytes: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
+  return [0x80 | bytes.length, ...bytes];
+}
+const tlv = (tag: number, ...parts: ArrayLike<number>[]): number[] => {
+  const body = parts.flatMap((part) => Array.from(part));
+  return [tag, ...derLength(body.length), ...body];
+};
+
+/**
+ * A hand-built certificate skeleton: the walker never looks inside the algorithm, name,
+ * validity and key fields, so empty SEQUENCEs stand in for them. Every field can be replaced
+ * to place bytes where no certificate library would put them.
+ */
+function handBuilt(
+  parts: {
+    version?: number[];
+    serial?: number[];
+    afterKey?: number[];
+    extensions?: number[][];
+    extensionBlock?: number[];
+    signatureAlgorithm?: number[];
+  } = {},
+): Uint8Array {
+  const oids = identityOids();
+  const extensions = parts.extensions ?? [
+    extension(oids.grantIdBytes, utf8(identity.grantId)),
+    extension(oids.subjectUserIdBytes, utf8(identity.subjectUserId)),
+  ];
+  const tbs = tlv(
+    0x30,
+    parts.version ?? tlv(0xa0, tlv(0x02, [2])),
+    tlv(0x02, parts.serial ?? [0x01]),
+    tlv(0x30),
+    tlv(0x30),
+    tlv(0x30),
+    tlv(0x30),
+    tlv(0x30),
+    parts.afterKey ?? [],
+    parts.extensionBlock ?? tlv(0xa3, tlv(0x30, ...extensions)),
+  );
+  return Uint8Array.from(tlv(0x30, tbs, parts.signatureAlgorithm ?? tlv(0x30), tlv(0x03, [0])));
+}
+function extension(oid: ArrayLike<number>, value: ArrayLike<number>, critical?: number): number[] {
+  return tlv(0x30, tlv(0x06, oid), critical === undefined ? [] : tlv(0x01, [critical]), tlv(0x04, value));
+}
+/** The content of the hand-built certificate SEQUENCE, to re-wrap under another length form. */
+function certificateBody(): Uint8Array {
+  const der = handBuilt();
+  return der.subarray(der[1]! < 0x80 ? 2 : 2 + (der[1]! & 0x7f));
+}
+const grantOid = () => identityOids().grantIdBytes;
+const subjectExtension = () => extension(identityOids().subjectUserIdBytes, utf8(identity.subjectUserId));
+
+describe('readIdentity on hand-built DER', () => {
+  it('reads the identity of the hand-built skeleton, so each case below changes one thing', () => {
+    expect(readIdentity(handBuilt())).toEqual(identity);
+  });
+
+  it.each([
+    [
+      'inside the signature algorithm parameters',
+      handBuilt({
+        extensions: [],
+        signatureAlgorithm: tlv(0x30, tlv(0xa3, tlv(0x30, extension(grantOid(), utf8(identity.grantId))))),
+      }),
+    ],
+    [
+      'inside the issuerUniqueID bits',
+      handBuilt({
+        extensions: [subjectExtension()],
+        afterKey: tlv(0x81, [0], extension(grantOid(), utf8(identity.grantId))),
+      }),
+    ],
+    [
+      "inside another extension's value",
+      handBuilt({
+        extensions: [
+          extension([0x55, 0x1d, 0x11], tlv(0x30, extension(grantOid(), utf8(identity.grantId)))),
+          subjectExtension(),
+        ],
+      }),
+    ],
+    [
+      'under <arc>.1.10',
+      handBuilt({
+        extensions: [
+          extension([...grantOid().subarray(0, -1), 10], utf8(identity.grantId)),
+          subjectExtension(),
+        ],
+      }),
+    ],
+    [
+      'under <arc>.1.1.5',
+      handBuilt({ extensions: [extension([...grantOid(), 5], utf8(identity.grantId)), subjectExtension()] }),
+    ],
+    [
+      'under a non-minimal encoding of <arc>.1.1',
+      handBuilt({
+        extensions: [
+          extension([...grantOid().subarray(0, -1), 0x80, 0x01], utf8(identity.grantId)),
+          subjectExtension(),
+        ],
+      }),
+    ],
+  ])('ignores a grant id extension %s (identity_missing)', (_name, der) => {
+    expect(codeOf(() => readIdentity(der))).toBe('identity_missing');
+  });
+
+  it.each([
+    ['an indefinite length', () => Uint8Array.of(0x30, 0x80, ...certificateBody(), 0, 0)],
+    [
+      'a five-byte length',
+      () => Uint8Array.of(0x30, 0x85, 0, 0, 0, 0, certificateBody().length, ...certificateBody()),
+    ],
+    [
+      'a length far beyond the input',
+      () => Uint8Array.of(0x30, 0x84, 0xff, 0xff, 0xff, 0xff, ...certificateBody()),
+    ],
+    [
+      'a BER constructed OCTET STRING value',
+      () =>
+        handBuilt({
+          extensions: [
+            tlv(0x30, tlv(0x06, grantOid()), tlv(0x24, tlv(0x04, utf8(identity.grantId)))),
+            subjectExtension(),
+          ],
+        }),
+    ],
+    [
+      'bytes after the extension list inside [3]',
+      () =>
+        handBuilt({
+          extensionBlock: tlv(
+            0xa3,
+            tlv(0x30, extension(grantOid(), utf8(identity.grantId)), subjectExtension()),
+            [0x05, 0x00],
+          ),
+        }),
+    ],
+    [
+      'a second extensions block',
+      () =>
+        Uint8Array.from(
+          tlv(
+            0x30,
+            tlv(
+              0x30,
+              tlv(0xa0, tlv(0x02, [2])),
+              tlv(0x02, [1]),
+              tlv(0x30),
+              tlv(0x30),
+              tlv(0x30),
+              tlv(0x30),
+              tlv(0x30),
+              tlv(0xa3, tlv(0x30, subjectExtension())),
+              tlv(0xa3, tlv(0x30, extension(grantOid(), utf8(identity.grantId)))),
+            ),
+            tlv(0x30),
+            tlv(0x03, [0]),
+          ),
+        ),
+    ],
+    ['a v1 certificate (no version field) carrying extensions', () => handBuilt({ version: [] })],
+    ['a v2 certificate carrying extensions', () => handBuilt({ version: tlv(0xa0, tlv(0x02, [1])) })],
+    [
+      'an explicitly encoded v1 version',
+      () => handBuilt({ version: tlv(0xa0, tlv(0x02, [0])), extensionBlock: [] }),
+    ],
+    ['a version field that is not an INTEGER', () => handBuilt({ version: tlv(0xa0, [0xde, 0xad]) })],
+    ['an unknown version 4', () => handBuilt({ version: tlv(0xa0, tlv(0x02, [3])) })],
+    [
+      'an issuerUniqueID in a v1 certificate',
+      () => handBuilt({ version: [], afterKey: tlv(0x81, [0]), extensionBlock: [] }),
+    ],
+    [
+      'a criticality flag spelled 0x00 (DER omits FALSE)',
+      () =>
+        handBuilt({ extensions: [extension(grantOid(), utf8(identity.grantId), 0x00), subjectExtension()] }),
+    ],
+    [
+      'a criticality flag spelled 0x01 (DER writes TRUE as 0xff)',
+      () =>
+        handBuilt({ extensions: [extension(grantOid(), utf8(identity.grantId), 0x01), subjectExtension()] }),
+    ],
+    ['a negative serial number', () => handBuilt({ serial: [0xff] })],
+    ['a serial number with a redundant leading zero byte', () => handBuilt({ serial: [0x00, 0x01] })],
+    ['a serial number with a redundant leading 0xff byte', () => handBuilt({ serial: [0xff, 0x80] })],
+  ])('gives identity_malformed for %s', (_name, build) => {
+    expect(codeOf(() => readIdentity(build()))).toBe('identity_malformed');
+  });
+
+  it('reads an identity extension marked critical (TRUE as 0xff): criticality does not change its meaning', () => {
+    const der = handBuilt({
+      extensions: [extension(grantOid(), utf8(identity.grantId), 0xff), subjectExtension()],
+    });
+    expect(readIdentity(der)).toEqual(identity);
+  });
+
+  it('reads a v2 certificate without extensions as identity_missing', () => {
+    expect(
+      codeOf(() => readIdentity(handBuilt({ version: tlv(0xa0, tlv(0x02, [1])), extensionBlock: [] }))),
+    ).toBe('identity_missing');
+  });
+
+  it('gives distinct serials to the positive serial 0x00ff and the negative serial 0xff by refusing the latter', () => {
+    expect(identifyConnection(handBuilt({ serial: [0x00, 0xff] }))).toMatchObject({
+      ok: true,
+      certSerial: 'ff',
+    });
+    expect(identifyConnection(handBuilt({ serial: [0xff] }))).toEqual({
+      ok: false,
+      reason: 'identity_malformed',
+      certSerial: null,
+    });
   });
 });
 
