@@ -7,6 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import type { ProviderToken } from '../../admission/types.js';
+import { StoreError } from '../../errors/fedtrust-error.js';
 import type { FederationStore, IssueResult } from '../../ports/store.js';
 import { at, crossHandleIt, hex64, race, T0, uuid } from './fixtures.js';
 import type { ConformanceSection } from './section.js';
@@ -103,6 +104,22 @@ export const providerTokensSection: ConformanceSection = (ctx) => {
     });
     expect(await activeRows(store, 'prov-a')).toEqual([first]);
     await issueOk(store, providerToken(4, 'prov-b'));
+  });
+
+  it('issue maps only the one-active-token constraint to active_exists: a reused token id is a StoreError', async () => {
+    // Admission admits a race loser (active_exists) but fails closed on any other failure,
+    // so a store that reports every conflict as active_exists would admit where it must refuse.
+    const store = await ctx.fresh();
+    const first = providerToken(1, 'prov-a');
+    await issueOk(store, first);
+    const sameIdOtherProvider = providerToken(2, 'prov-b', { id: first.id });
+    await expect(store.issue(sameIdOtherProvider)).rejects.toBeInstanceOf(StoreError);
+    expect(await store.revokeProviderToken(first.id, at(1))).toBe(true);
+    const sameIdSameProvider = providerToken(3, 'prov-a', { id: first.id });
+    await expect(store.issue(sameIdSameProvider)).rejects.toBeInstanceOf(StoreError);
+    expect(await store.findActive('prov-a')).toBeNull();
+    expect(await store.findActive('prov-b')).toBeNull();
+    expect(await store.listProviderTokens()).toEqual([{ ...first, revokedAt: at(1) }]);
   });
 
   it('issue succeeds again once the active token is revoked, leaving exactly one active row', async () => {
