@@ -154,6 +154,72 @@ describe('races on a real SQLite file, 8 threads with one connection each', () =
     rows.close();
   });
 
+  it('4 threads activating and 4 revoking each of 200 grants in lockstep: one revocation wins, at most one activation, revoked is final', async () => {
+    const { file, rows } = await freshFile();
+    const store = sqliteStore(file);
+    const now = new Date('2031-04-05T06:07:08.123Z');
+    const grantIds = Array.from({ length: 200 }, (_, i) => `g-${i}`);
+    for (const id of grantIds) {
+      await store.createGrant(
+        {
+          id,
+          tenantId: 't-1',
+          peerId: `p-${id}`,
+          subjectUserId: 'u-1',
+          scope: { resources: ['notes'], max_rows_per_query: 10 },
+          status: 'pending',
+          createdAt: now,
+          activatedAt: null,
+          revokedAt: null,
+          expiresAt: null,
+        },
+        { id: `p-${id}`, name: id, tenantId: 't-1', status: 'pending', createdAt: now, updatedAt: now },
+      );
+    }
+    await store.close();
+
+    const lockstep = new SharedArrayBuffer(4 * grantIds.length);
+    // Thread t stamps instant 1000 + t, so the stored instant names the thread that won.
+    const jobs: RaceJob[] = eight((t) =>
+      t < 4
+        ? {
+            kind: 'transition',
+            grantIds,
+            from: ['pending'],
+            to: 'active',
+            at: 1000 + t,
+            parties: THREADS,
+            lockstep,
+          }
+        : {
+            kind: 'transition',
+            grantIds,
+            from: ['pending', 'active'],
+            to: 'revoked',
+            at: 1000 + t,
+            parties: THREADS,
+            lockstep,
+          },
+    );
+    const won = (await runRaceWorkers(workerFile, file, jobs)) as boolean[][];
+
+    const stored = rows
+      .prepare('SELECT id, status, activated_at, revoked_at FROM grants ORDER BY id')
+      .all() as { id: string; status: string; activated_at: number | null; revoked_at: number | null }[];
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    for (const [i, id] of grantIds.entries()) {
+      const activators = [0, 1, 2, 3].filter((t) => won[t]?.[i]);
+      const revokers = [4, 5, 6, 7].filter((t) => won[t]?.[i]);
+      expect({ id, revokers: revokers.length }).toEqual({ id, revokers: 1 });
+      expect(activators.length).toBeLessThanOrEqual(1);
+      const row = byId.get(id);
+      expect(row?.status).toBe('revoked');
+      expect(row?.revoked_at).toBe(1000 + (revokers[0] ?? -1));
+      expect(row?.activated_at).toBe(activators.length === 0 ? null : 1000 + (activators[0] ?? -1));
+    }
+    rows.close();
+  });
+
   it('8 appenders x 500 audit events on one chain: 4,000 rows that verify, no gap, no fork', async () => {
     const { file, rows } = await freshFile();
     const jobs: RaceJob[] = eight((t) => ({ kind: 'append', chainId: 'gw', count: 500, worker: t }));

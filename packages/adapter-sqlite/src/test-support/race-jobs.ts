@@ -25,7 +25,20 @@ export type RaceJob =
    * One side of a lockstep duel over many fresh tokens: for token `i`, both sides meet at
    * barrier cell `i` of `lockstep`, then one validates while the other revokes.
    */
-  | { kind: 'duel'; side: 'validate' | 'revoke'; tokens: DuelToken[]; lockstep: SharedArrayBuffer };
+  | { kind: 'duel'; side: 'validate' | 'revoke'; tokens: DuelToken[]; lockstep: SharedArrayBuffer }
+  /**
+   * One of `parties` threads moving the same grants: for grant `i` all meet at barrier cell
+   * `i`, then each calls `transitionGrant(grantIds[i], from, to, at)` once.
+   */
+  | {
+      kind: 'transition';
+      grantIds: string[];
+      from: Array<'pending' | 'active'>;
+      to: 'active' | 'revoked';
+      at: number;
+      parties: number;
+      lockstep: SharedArrayBuffer;
+    };
 
 export interface DuelToken {
   id: string;

@@ -91,6 +91,16 @@ async function run(job: RaceJob): Promise<unknown[]> {
       }
       return results;
     }
+    case 'transition': {
+      const cells = new Int32Array(job.lockstep);
+      for (let i = 0; i < job.grantIds.length; i++) {
+        const id = job.grantIds[i];
+        if (id === undefined) continue;
+        meet(cells, i, job.parties);
+        results.push((await store.transitionGrant(id, job.from, job.to, new Date(job.at))) !== null);
+      }
+      return results;
+    }
   }
 }
 
