@@ -1,6 +1,12 @@
 import { runCaConformance } from '@fedtrust/core/testing';
+import { beforeAll } from 'vitest';
 import { stepCa } from './step-ca.js';
-import { startStepCa } from './testing/start-step-ca.js';
+import { provisionStepCa, STEP_CA_BUILD_TIMEOUT_MS, startStepCa } from './testing/start-step-ca.js';
+
+// The first run compiles step-ca; keep that out of the CA start's hook timeout.
+beforeAll(async () => {
+  await provisionStepCa();
+}, STEP_CA_BUILD_TIMEOUT_MS);
 
 runCaConformance({
   name: 'step-ca',

@@ -8,7 +8,12 @@ import { caRequest, refusal } from './http/ca-request.js';
 import { loadProvisioner } from './provisioner/load-provisioner.js';
 import { type StepCa, stepCa } from './step-ca.js';
 import { generatePki } from './testing/generate-pki.js';
-import { type RunningStepCa, startStepCa } from './testing/start-step-ca.js';
+import {
+  provisionStepCa,
+  type RunningStepCa,
+  STEP_CA_BUILD_TIMEOUT_MS,
+  startStepCa,
+} from './testing/start-step-ca.js';
 import { createToken, GRANT_ID_CLAIM, SUBJECT_USER_ID_CLAIM } from './token/create-token.js';
 
 const GRANT = '0b0c7f1e-6f0e-4d8a-9a3e-2f1c5d9b7a10';
@@ -62,6 +67,11 @@ async function caught(
   }
   throw new Error('expected a rejection');
 }
+
+// The first run compiles step-ca; keep that out of the CA start's hook timeout.
+beforeAll(async () => {
+  await provisionStepCa();
+}, STEP_CA_BUILD_TIMEOUT_MS);
 
 beforeAll(async () => {
   ca = await startStepCa({

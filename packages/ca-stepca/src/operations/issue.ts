@@ -4,6 +4,7 @@
  * @module @fedtrust/ca-stepca
  */
 import 'reflect-metadata';
+import { createPublicKey } from 'node:crypto';
 import {
   CaError,
   encodeIdentity,
@@ -88,7 +89,38 @@ async function parseCsr(csrPem: string): Promise<Pkcs10CertificateRequest> {
   }
   if (!valid)
     throw new CaError('ca_csr_invalid', 'the CSR signature does not verify with the key it carries');
+  checkKeyStrength(new Uint8Array(csr.publicKey.rawData));
   return csr;
+}
+
+/**
+ * step-ca 0.19 certifies an RSA key with public exponent 1, whose "signature" anyone can
+ * forge (the padded digest is its own signature), so a verifying self-signature proves
+ * nothing. Refuse RSA keys outside NIST SP 800-56B (odd e, 65537 <= e < 2^256) or under
+ * 2048 bits before anything is sent.
+ */
+function checkKeyStrength(spki: Uint8Array): void {
+  let details: { modulusLength?: number; publicExponent?: bigint } | undefined;
+  let type: string | undefined;
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    type = key.asymmetricKeyType;
+    details = key.asymmetricKeyDetails;
+  } catch (error) {
+    throw new CaError('ca_csr_invalid', 'the CSR public key cannot be parsed', { cause: error });
+  }
+  if (type !== 'rsa') return;
+  const e = details?.publicExponent ?? 0n;
+  const bits = details?.modulusLength ?? 0;
+  if (e < 65_537n || e >= 2n ** 256n || e % 2n === 0n || bits < 2048) {
+    throw new CaError(
+      'ca_csr_invalid',
+      'the CSR RSA key is too weak (public exponent or modulus outside NIST bounds)',
+      {
+        details: { modulusLength: bits, publicExponent: e.toString() },
+      },
+    );
+  }
 }
 
 /** step-ca checks the same: the CSR names only what the token names (its common name, as DNS SAN). */

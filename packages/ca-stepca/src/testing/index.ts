@@ -11,7 +11,9 @@ export {
   type TestPki,
 } from './generate-pki.js';
 export {
+  provisionStepCa,
   type RunningStepCa,
+  STEP_CA_BUILD_TIMEOUT_MS,
   type StartStepCaOptions,
   startStepCa,
   type TestProvisionerSpec,

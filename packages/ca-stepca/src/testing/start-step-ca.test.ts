@@ -2,9 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStepCa, startStepCa } from './start-step-ca.js';
+import {
+  provisionStepCa,
+  type RunningStepCa,
+  STEP_CA_BUILD_TIMEOUT_MS,
+  startStepCa,
+} from './start-step-ca.js';
 
 let ca: RunningStepCa;
+
+// The first run compiles step-ca; keep that out of the CA start's hook timeout.
+beforeAll(async () => {
+  await provisionStepCa();
+}, STEP_CA_BUILD_TIMEOUT_MS);
 
 beforeAll(async () => {
   ca = await startStepCa({ provisioners: [{ name: 'alpha', password: 'alpha-password' }, { name: 'beta' }] });
