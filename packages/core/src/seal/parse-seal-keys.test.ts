@@ -55,6 +55,22 @@ describe('parseSealKeys', () => {
     expect(codeOf(() => parseSealKeys(twice))).toBe('seal_key_invalid');
   });
 
+  it('an entry written the wrong way round (key before id) never echoes the key in the error', () => {
+    const material = Buffer.from(generateSealKey(systemRandom)).toString('base64url');
+    for (const text of [`${material}:k1`, `k1:${Buffer.alloc(32).toString('base64')}, ${material}:k2`]) {
+      let error: unknown;
+      try {
+        parseSealKeys(text);
+      } catch (e) {
+        error = e;
+      }
+      expect((error as { code?: string }).code).toBe('seal_key_invalid');
+      const shown =
+        JSON.stringify(error) + String(error) + JSON.stringify((error as { details?: unknown }).details);
+      expect(shown).not.toContain(material.slice(0, 12));
+    }
+  });
+
   it('generateSealKey returns 32 fresh bytes', () => {
     const a = generateSealKey(systemRandom);
     expect(a).toHaveLength(32);

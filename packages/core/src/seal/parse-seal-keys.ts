@@ -51,25 +51,32 @@ export function parseSealKeys(text: string): SealKeyRing {
         },
       );
     }
+    const named = nameOf(index, keyId);
     if (keys.has(keyId)) {
-      throw new SealError('seal_key_invalid', `Seal key id "${keyId}" appears twice.`, {
-        details: { keyId },
-      });
+      throw new SealError('seal_key_invalid', `${named.text} repeats a key id.`, { details: named.details });
     }
     const key = decode(encoded);
     if (key === null || key.length !== SEAL_KEY_BYTES) {
-      throw new SealError(
-        'seal_key_invalid',
-        `Seal key "${keyId}" is not base64 of ${SEAL_KEY_BYTES} bytes.`,
-        {
-          details: { keyId },
-        },
-      );
+      throw new SealError('seal_key_invalid', `${named.text} is not base64 of ${SEAL_KEY_BYTES} bytes.`, {
+        details: named.details,
+      });
     }
     keys.set(keyId, key);
   });
   const currentKeyId = entries[0]?.slice(0, entries[0].indexOf(':')) ?? '';
   return { keys: Object.fromEntries(keys), currentKeyId };
+}
+
+/**
+ * How an error names an entry. A long "key id" is most likely key material written before
+ * the colon (`<key>:<kid>`): base64url of 32 bytes is itself a valid 43-character id, so
+ * only short ids are echoed.
+ */
+function nameOf(index: number, keyId: string): { text: string; details: Record<string, unknown> } {
+  const entry = index + 1;
+  return keyId.length <= 24
+    ? { text: `Seal key entry ${entry} ("${keyId}")`, details: { entry, keyId } }
+    : { text: `Seal key entry ${entry}`, details: { entry } };
 }
 
 function decode(encoded: string): Uint8Array | null {
