@@ -14,5 +14,6 @@ export * from './server/create-federation-handler.js';
 export * from './server/create-federation-server.js';
 export * from './server/match-route.js';
 export * from './server/options.js';
+export * from './server/renewal-errors.js';
 export * from './telemetry/instruments.js';
 export * from './types.js';

@@ -69,6 +69,12 @@ export interface EnrollResult {
   notAfter: string;
 }
 
+/**
+ * `POST /fedtrust/v1/renew` answer: the same shape as enrollment's. The new certificate is
+ * already bound at the serving gateway when this arrives.
+ */
+export type RenewResult = EnrollResult;
+
 /** Every non-2xx body: a stable code and a human sentence, nothing else. */
 export interface ErrorBody {
   error: string;

@@ -13,7 +13,7 @@ import { FederationClientError, isFederationClientError } from './federation-cli
 import type { PeerConnection } from './peer-connection.js';
 
 export interface CallSpec {
-  verb: 'capabilities' | 'list' | 'get' | 'search';
+  verb: 'capabilities' | 'list' | 'get' | 'search' | 'renew';
   method: 'GET' | 'POST';
   /** Path segments after `/fedtrust/v1/`, each URI-encoded here. */
   segments: string[];

@@ -51,7 +51,10 @@ export interface PeerClient {
   list(resource: string, options?: RowsOptions): Promise<RowsResult>;
   get(resource: string, id: string, options?: CallOptions): Promise<GetResult>;
   search(resource: string, query: string, options?: RowsOptions): Promise<RowsResult>;
-  /** Renews the client certificate now through the peer's renewal CA and swaps the Agent. */
+  /**
+   * Renews the client certificate now — through the peer's renew route, or the configured
+   * renewal CA — and swaps the Agent; requests in flight finish on the old one.
+   */
   renew(): Promise<IssuedCertificate>;
   /** Serial and validity of the certificate new requests use. */
   certificate(): PeerCertificateInfo;
@@ -123,6 +126,8 @@ export function createFederationClient(options: FederationClientOptions): Federa
   const shared = {
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
+    tracer,
+    timeoutMs,
     ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
   };
   const connections = new Map<string, PeerConnection>();

@@ -5,7 +5,6 @@
  *
  * @module @fedtrust/transport-undici
  */
-import { X509Certificate } from 'node:crypto';
 import {
   type CertificateAuthority,
   type Clock,
@@ -14,7 +13,11 @@ import {
   type Logger,
   type Sealer,
 } from '@fedtrust/core';
+import type { Tracer } from '@opentelemetry/api';
 import { Agent, type Dispatcher } from 'undici';
+import { callPeer } from './call-peer.js';
+import { certificateInfo, type PeerCertificateInfo } from './certificate-info.js';
+import { renewOverRoute } from './renew-over-route.js';
 import { DEFAULT_RENEW_FRACTION, renewalDelayMs } from './renewal-delay.js';
 
 /** A private key sealed by a {@link Sealer}; `context` is the additional data it was sealed with. */
@@ -23,9 +26,21 @@ export interface SealedKey {
   context: string;
 }
 
+/**
+ * How a client certificate is renewed. By default the client sends a CSR for its current
+ * key to the peer's `POST /fedtrust/v1/renew` over the current mTLS connection; the peer
+ * issues through its own CA and binds the new serial before answering.
+ */
 export interface RenewalOptions {
-  /** The CA port that renews this certificate (same key, same identity, new validity). */
-  ca: CertificateAuthority;
+  /**
+   * Renew through this CA port instead of the peer's route (same key, same identity, new
+   * validity) — for a host that can reach the CA that issued the certificate, e.g. a
+   * shared Step-CA. The serving gateway denies a serial it never bound (`cert_not_bound`),
+   * so the host must bind the new serial at the serving gateway before the certificate is
+   * used: `onRenewed` runs after the swap, too late for that; do it inside this port's
+   * `renew`.
+   */
+  ca?: CertificateAuthority;
   /** Fraction of the lifetime after which to renew (default 2/3). */
   fraction?: number;
   /** Called after each swap, e.g. to persist the new certificate. Its failure is logged, never fatal. */
@@ -47,17 +62,16 @@ export interface PeerOptions {
   privateKey: string | SealedKey;
   /** TLS server name to verify, when it differs from the URL's host. */
   servername?: string;
-  /** Renew the certificate through a CA before it reaches two thirds of its lifetime. */
-  renewal?: RenewalOptions;
+  /**
+   * Renewal before the certificate reaches two thirds of its lifetime: on by default through
+   * the peer's renew route; `false` turns it off (the certificate is then used until it expires).
+   */
+  renewal?: RenewalOptions | false;
   /** A dispatcher to use instead of the built Agent (undici `MockAgent` in tests); never closed by the client. */
   dispatcher?: Dispatcher;
 }
 
-export interface PeerCertificateInfo {
-  serial: string;
-  notBefore: Date;
-  notAfter: Date;
-}
+export type { PeerCertificateInfo } from './certificate-info.js';
 
 export interface PeerConnection {
   readonly id: string;
@@ -70,19 +84,14 @@ export interface PeerConnection {
   close(): Promise<void>;
 }
 
-interface Shared {
+export interface PeerConnectionShared {
   sealer?: Sealer;
   clock: Clock;
   logger: Logger;
-}
-
-function certificateInfo(pem: string): PeerCertificateInfo {
-  const x509 = new X509Certificate(pem);
-  return {
-    serial: x509.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ''),
-    notBefore: new Date(x509.validFrom),
-    notAfter: new Date(x509.validTo),
-  };
+  /** Traces the renew call like every other peer call. */
+  tracer: Tracer;
+  /** Timeout of the renew call. */
+  timeoutMs: number;
 }
 
 async function openKey(key: string | SealedKey, sealer: Sealer | undefined, peer: string): Promise<string> {
@@ -105,8 +114,9 @@ async function openKey(key: string | SealedKey, sealer: Sealer | undefined, peer
  * closure and in the Agent's TLS options — never written anywhere. The renewal timer is
  * unref'd (it never keeps a process alive) and cleared by `close()`.
  */
-export function createPeerConnection(options: PeerOptions, shared: Shared): PeerConnection {
+export function createPeerConnection(options: PeerOptions, shared: PeerConnectionShared): PeerConnection {
   const origin = new URL(options.url).origin;
+  const renewal = options.renewal === false ? undefined : (options.renewal ?? {});
   let certificatePem = options.certificatePem;
   let chainPem = options.chainPem ?? [];
   let info = certificateInfo(certificatePem);
@@ -129,16 +139,11 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
     });
 
   function schedule(delayMs: number): void {
-    if (closed || options.renewal === undefined || options.dispatcher !== undefined) return;
+    if (closed || renewal === undefined || options.dispatcher !== undefined) return;
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      const due = renewalDelayMs(
-        info.notBefore,
-        info.notAfter,
-        shared.clock.now(),
-        options.renewal?.fraction,
-      );
+      const due = renewalDelayMs(info.notBefore, info.notAfter, shared.clock.now(), renewal.fraction);
       if (due > 0) return schedule(due);
       renew().catch(() => {
         // renew() already logged; retry while the certificate is still valid.
@@ -150,7 +155,7 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
   }
 
   function planRenewal(): void {
-    const fraction = options.renewal?.fraction ?? DEFAULT_RENEW_FRACTION;
+    const fraction = renewal?.fraction ?? DEFAULT_RENEW_FRACTION;
     schedule(renewalDelayMs(info.notBefore, info.notAfter, shared.clock.now(), fraction));
   }
 
@@ -180,18 +185,28 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
   }
 
   async function doRenew(): Promise<IssuedCertificate> {
-    const renewal = options.renewal;
     if (renewal === undefined) {
-      throw new FedtrustError('renewal_not_configured', `peer ${options.id}: no renewal CA configured`, {
+      throw new FedtrustError('renewal_not_configured', `peer ${options.id}: renewal is turned off`, {
         status: 500,
-        remediation: 'Pass `renewal: { ca }` in the peer options.',
+        remediation: 'Remove `renewal: false` from the peer options to renew through the peer.',
       });
     }
     await dispatcher();
     const key = privateKeyPem as string;
     let issued: IssuedCertificate;
     try {
-      issued = await renewal.ca.renew({ certificatePem, privateKeyPem: key });
+      issued =
+        renewal.ca === undefined
+          ? await renewOverRoute(options.id, certificatePem, key, (csrPem) =>
+              callPeer(shared.tracer, connection, {
+                verb: 'renew',
+                method: 'POST',
+                segments: ['renew'],
+                body: { csrPem },
+                timeoutMs: shared.timeoutMs,
+              }),
+            )
+          : await renewal.ca.renew({ certificatePem, privateKeyPem: key });
     } catch (error) {
       shared.logger.warn('fedtrust: certificate renewal failed', {
         peer: options.id,
@@ -230,7 +245,7 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
     return renewing;
   }
 
-  if (options.renewal !== undefined && options.dispatcher === undefined) {
+  if (renewal !== undefined && options.dispatcher === undefined) {
     // Renewal is planned when the key is open; open it now so an idle client still renews.
     dispatcher().catch((error: unknown) =>
       shared.logger.warn('fedtrust: opening the client key failed; the next call retries', {
@@ -240,7 +255,7 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
     );
   }
 
-  return {
+  const connection: PeerConnection = {
     id: options.id,
     origin,
     dispatcher,
@@ -257,4 +272,5 @@ export function createPeerConnection(options: PeerOptions, shared: Shared): Peer
       await current?.close();
     },
   };
+  return connection;
 }

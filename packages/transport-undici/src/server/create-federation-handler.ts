@@ -1,6 +1,6 @@
 /**
- * The federation request handler: enrollment, then every verb through core's guard, the
- * host's resource sources, the row cap, the audit chain and the rate limits.
+ * The federation request handler: enrollment, renewal, then every verb through core's guard,
+ * the host's resource sources, the row cap, the audit chain and the rate limits.
  *
  * @module @fedtrust/transport-undici
  */
@@ -26,11 +26,17 @@ import { ATTR, type ServerInstruments, serverInstruments } from '../telemetry/in
 import { clientAddress, trustedProxies } from './client-address.js';
 import { createConnectionIdentities } from './connection-identity.js';
 import { matchRoute } from './match-route.js';
-import { DEFAULT_ENROLL_BUDGET, DEFAULT_GRANT_BUDGET, type FederationHandlerOptions } from './options.js';
+import {
+  DEFAULT_ENROLL_BUDGET,
+  DEFAULT_GRANT_BUDGET,
+  DEFAULT_RENEW_BUDGET,
+  type FederationHandlerOptions,
+} from './options.js';
 import { memoryLimiter, spend } from './rate-limit.js';
 import { DEFAULT_MAX_BODY_BYTES } from './read-json-body.js';
 import { sendError, sendJson } from './respond.js';
 import { serveEnroll } from './serve-enroll.js';
+import { type RenewOutcome, serveRenew } from './serve-renew.js';
 import { type Served, serveAllowed } from './serve-verb.js';
 
 /** A node `request` listener; hosts with their own `https.Server` mount it directly. */
@@ -86,6 +92,10 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     options.enrollment?.rateLimiter ??
     memoryLimiter(options.enrollment?.rateLimit ?? DEFAULT_ENROLL_BUDGET, 'fedtrust-enroll');
   const isTrustedProxy = trustedProxies(options.enrollment?.trustedProxies);
+  const renewal = options.renewal === false ? undefined : options.renewal;
+  const renewalCa = options.renewal === false ? undefined : (renewal?.ca ?? options.enrollment?.ca);
+  const renewLimiter =
+    renewal?.rateLimiter ?? memoryLimiter(renewal?.rateLimit ?? DEFAULT_RENEW_BUDGET, 'fedtrust-renew');
   const guardDeps = { store: options.store, clock: ctx.clock, authorize: options.authorize };
 
   async function record(span: Span, event: Recorded): Promise<boolean> {
@@ -129,11 +139,13 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     sendError(res, status, reason, DENY_REMEDIATION[reason], headers);
   }
 
+  /** Runs the guard; `label` names the route in the guard-time histogram when it is not `verb`. */
   async function decide(
     connection: ConnectionIdentity,
     verb: Verb,
     resource?: string,
     id?: string,
+    label: string = verb,
   ): Promise<Decision> {
     const started = performance.now();
     try {
@@ -147,7 +159,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
         guardDeps,
       );
     } finally {
-      ctx.instruments.guardDuration.record(performance.now() - started, { [ATTR.verb]: verb });
+      ctx.instruments.guardDuration.record(performance.now() - started, { [ATTR.verb]: label });
     }
   }
 
@@ -248,6 +260,91 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     res.end(served.payload);
   }
 
+  /**
+   * `POST /renew`: the grant budget and the renewal budget are spent first, then the guard
+   * runs as for `capabilities` — identity, grant, status and binding; the scope always allows
+   * `capabilities` and RBAC is not asked — so only a bound certificate of an active grant and
+   * peer renews. The decision is audited with the presenting serial and, as its resource,
+   * the new certificate (`certificate/<serial>`).
+   */
+  async function serveRenewRoute(req: IncomingMessage, res: ServerResponse, span: Span): Promise<void> {
+    span.updateName('fedtrust.serve renew');
+    if (renewalCa === undefined) {
+      span.setAttribute(ATTR.status, 404);
+      sendError(res, 404, 'not_found', 'Renewal is not enabled on this gateway.');
+      return;
+    }
+    const connection = identities(req.socket);
+    const base = {
+      grantId: connection.ok ? connection.identity.grantId : null,
+      subject: connection.ok ? connection.identity.subjectUserId : null,
+      certSerial: connection.certSerial || null,
+      verb: 'renew',
+      resource: null,
+    };
+    if (connection.ok) {
+      for (const limiter of [grantLimiter, renewLimiter]) {
+        const spent = await spend(limiter, connection.identity.grantId);
+        if (!spent.ok && spent.kind === 'limited') {
+          return deny(res, span, base, 'rate_limited', { 'retry-after': String(spent.retryAfterSeconds) });
+        }
+        if (!spent.ok) {
+          ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
+          return deny(res, span, base, 'decision_failed');
+        }
+      }
+    }
+    let decision: Decision;
+    try {
+      decision = await decide(connection, 'capabilities', undefined, undefined, 'renew');
+    } catch (error) {
+      ctx.logger.error('fedtrust: guard failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return deny(res, span, base, 'decision_failed');
+    }
+    if (!decision.allow) {
+      return deny(
+        res,
+        span,
+        { ...base, grantId: decision.grantId, subject: decision.subject, certSerial: decision.certSerial },
+        decision.reason,
+      );
+    }
+    const allowedBase = {
+      ...base,
+      grantId: decision.grant.id,
+      subject: decision.identity.subjectUserId,
+      certSerial: decision.certSerial,
+    };
+    let outcome: RenewOutcome;
+    try {
+      outcome = await serveRenew(ctx, req, decision, {
+        ca: renewalCa,
+        ...(renewal?.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: renewal.lifetimeSeconds }),
+      });
+    } catch (error) {
+      ctx.logger.error('fedtrust: renewal failed', {
+        grantId: decision.grant.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return deny(res, span, allowedBase, 'decision_failed');
+    }
+    // Like enrollment, an audit failure does not withhold a certificate that is already bound:
+    // it exists either way, and refusing would only strand it. `record` logs the failure.
+    await record(span, {
+      ...allowedBase,
+      resource: outcome.serial === null ? null : `certificate/${outcome.serial}`,
+      outcome: outcome.status === 201 ? 'allow' : 'deny',
+      reason: outcome.error ?? null,
+      rowsOut: 0,
+      bytesOut: Buffer.byteLength(JSON.stringify(outcome.body)),
+    });
+    span.setAttribute(ATTR.status, outcome.status);
+    if (outcome.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+    sendJson(res, outcome.status, outcome.body);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, span: Span): Promise<void> {
     const route = matchRoute(req.method, req.url);
     switch (route.kind) {
@@ -308,6 +405,8 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
         sendJson(res, outcome.status, outcome.body);
         return;
       }
+      case 'renew':
+        return serveRenewRoute(req, res, span);
       case 'verb':
         return serveVerb(req, res, span, route.verb, route.resource, route.id);
     }

@@ -10,6 +10,7 @@ import { API_PREFIX } from '../types.js';
 /** A recognised route, or why none matched. */
 export type RouteMatch =
   | { kind: 'enroll' }
+  | { kind: 'renew' }
   | { kind: 'verb'; verb: Verb; resource?: string; id?: string }
   | { kind: 'not_found' }
   | { kind: 'method_not_allowed'; allow: string };
@@ -44,6 +45,9 @@ export function matchRoute(method: string | undefined, url: string | undefined):
   const [head, ...rest] = parts;
   if (head === 'enroll' && rest.length === 0) {
     return method === 'POST' ? { kind: 'enroll' } : { kind: 'method_not_allowed', allow: 'POST' };
+  }
+  if (head === 'renew' && rest.length === 0) {
+    return method === 'POST' ? { kind: 'renew' } : { kind: 'method_not_allowed', allow: 'POST' };
   }
   if (head === 'capabilities' && rest.length === 0) {
     return method === 'GET'

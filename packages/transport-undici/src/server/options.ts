@@ -23,6 +23,12 @@ export interface RateBudget {
 
 /** Default per-grant budget: 600 requests a minute. */
 export const DEFAULT_GRANT_BUDGET: RateBudget = { points: 600, durationSeconds: 60 };
+/**
+ * Default per-grant renewal budget: 10 renewals an hour. A peer renews once per two thirds
+ * of its certificate's lifetime, so this only bounds how many live certificates a stolen
+ * one could mint; each renewal also spends a point of the grant budget.
+ */
+export const DEFAULT_RENEW_BUDGET: RateBudget = { points: 10, durationSeconds: 3600 };
 /** Default per-address enrollment budget: 10 attempts a minute (tokens are single-use anyway). */
 export const DEFAULT_ENROLL_BUDGET: RateBudget = { points: 10, durationSeconds: 60 };
 
@@ -38,6 +44,17 @@ export interface EnrollmentOptions {
    * is believed only when the direct peer is one of them. Default: none.
    */
   trustedProxies?: readonly string[];
+}
+
+export interface RenewalRouteOptions {
+  /** The CA that signs renewed certificates (default the enrollment CA). */
+  ca?: CertificateAuthority;
+  /** Lifetime to request for a renewed certificate (default the CA's own default). */
+  lifetimeSeconds?: number;
+  /** Per-grant budget for `POST /renew` (default {@link DEFAULT_RENEW_BUDGET}), on top of the grant budget. */
+  rateLimit?: RateBudget;
+  /** A limiter to use instead of the in-process one built from `rateLimit`, keyed by grant id. */
+  rateLimiter?: RateLimiterAbstract;
 }
 
 export interface FederationHandlerOptions extends TelemetryOptions {
@@ -64,6 +81,12 @@ export interface FederationHandlerOptions extends TelemetryOptions {
   rateLimiter?: RateLimiterAbstract;
   /** Enables `POST /fedtrust/v1/enroll`; without it the route answers 404. */
   enrollment?: EnrollmentOptions;
+  /**
+   * `POST /fedtrust/v1/renew`: a peer presenting a bound certificate trades a CSR for a new
+   * one, bound before the answer. Enabled whenever a CA is known (this, or `enrollment.ca`);
+   * `false` turns it off (the route answers 404).
+   */
+  renewal?: RenewalRouteOptions | false;
   /** Cap on request bodies (default 64 KiB). */
   maxBodyBytes?: number;
 }
