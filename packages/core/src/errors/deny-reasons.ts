@@ -43,7 +43,8 @@ export const DENY_REMEDIATION: Record<DenyReason, string> = {
   subject_mismatch: 'Re-enrol: the certificate names another subject user than the grant.',
   peer_suspended: 'The gateway operator suspended this peer; ask them to resume it.',
   peer_revoked: 'The gateway operator revoked this peer; enrol again under a new grant.',
-  cert_not_bound: 'Use the certificate issued at enrollment or renewal; this one is not bound to the peer.',
+  cert_not_bound:
+    'Use the current certificate issued at enrollment or renewal; this one is not bound to the peer, was revoked or has expired.',
   resource_not_granted: 'Ask the gateway operator to add the resource to the grant scope.',
   resource_excluded: 'The grant scope explicitly excludes this resource.',
   verb_not_allowed: 'The grant scope does not allow this verb on its resources.',

@@ -23,10 +23,10 @@ export async function explainDecision(input: GuardInput, deps: GuardDeps): Promi
   const recorded = new Map<string, ExplainedStage>();
   const recorder: TraceRecorder = {
     pass(stage, detail) {
-      recorded.set(stage, { stage, outcome: 'pass', detail });
+      recorded.set(stage, { stage, outcome: 'pass', detail: text(detail) });
     },
     deny(stage, detail, clause) {
-      recorded.set(stage, { stage, outcome: 'deny', detail, clause });
+      recorded.set(stage, { stage, outcome: 'deny', detail: text(detail), clause: text(clause) });
     },
   };
   const decision = await runPipeline(input, deps, recorder);
@@ -39,4 +39,13 @@ export async function explainDecision(input: GuardInput, deps: GuardDeps): Promi
       },
   );
   return { decision, stages };
+}
+
+/** A detail the pipeline could not format (a corrupt record) is reported as such; the decision stands. */
+function text(format: () => string): string {
+  try {
+    return format();
+  } catch (error) {
+    return `(could not format: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }

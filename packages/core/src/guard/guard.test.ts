@@ -399,10 +399,94 @@ const denyCases: DenyCase[] = [
     },
   },
   {
-    name: 'a stored grant with an unknown status',
+    name: 'a peer of another tenant than the grant',
+    reason: 'cert_not_bound',
+    stage: 'binding',
+    clause: 'peer.tenantId=tenant-2',
+    setup: (w) => {
+      w.peers.get(PEER_ID)!.tenantId = 'tenant-2';
+    },
+  },
+  {
+    name: 'a bound certificate whose notAfter has passed while its connection stayed open',
+    reason: 'cert_not_bound',
+    stage: 'binding',
+    clause: `binding.notAfter=${NOW.toISOString()}`,
+    setup: (w) => {
+      w.bindings.get(SERIAL)!.notAfter = new Date(NOW);
+    },
+  },
+  {
+    name: 'a stored grant whose expiresAt is an invalid date',
+    reason: 'decision_failed',
+    stage: 'grant_status',
+    clause: 'error=store_error',
+    setup: (w) => {
+      w.grant().expiresAt = new Date('not a date');
+    },
+  },
+  {
+    name: 'a clock answering an invalid date',
     reason: 'decision_failed',
     stage: 'grant_status',
     clause: 'error=exception',
+    setup: (w) => {
+      w.grant().expiresAt = new Date('2020-01-01T00:00:00Z');
+      w.deps.clock = { now: () => new Date(Number.NaN) };
+    },
+  },
+  {
+    name: 'a store answering getGrant with the record of another grant',
+    reason: 'decision_failed',
+    stage: 'grant',
+    clause: 'error=store_error',
+    setup: (w) => {
+      const other = { ...w.grant(), id: '99999999-2222-4333-8444-555555555555' };
+      w.grants.set(GRANT_ID, other);
+      w.bindings.get(SERIAL)!.grantId = other.id;
+    },
+  },
+  {
+    name: 'a store answering getPeer with the record of another peer',
+    reason: 'decision_failed',
+    stage: 'binding',
+    clause: 'error=store_error',
+    setup: (w) => {
+      w.peers.set(PEER_ID, { ...w.peers.get(PEER_ID)!, id: 'other-peer' });
+    },
+  },
+  {
+    name: 'a store answering getCertificateBinding with the binding of another serial',
+    reason: 'decision_failed',
+    stage: 'binding',
+    clause: 'error=store_error',
+    setup: (w) => {
+      w.bindings.get(SERIAL)!.serial = 'abcdef';
+    },
+  },
+  {
+    name: 'a stored scope without max_rows_per_query',
+    reason: 'decision_failed',
+    stage: 'scope',
+    clause: 'error=scope_invalid',
+    setup: (w) => {
+      w.grant().scope = { resources: ['tasks'] } as unknown as Scope;
+    },
+  },
+  {
+    name: 'a stored scope whose resources is a string',
+    reason: 'decision_failed',
+    stage: 'scope',
+    clause: 'error=scope_invalid',
+    setup: (w) => {
+      w.grant().scope = { resources: 'tasks', max_rows_per_query: 5 } as unknown as Scope;
+    },
+  },
+  {
+    name: 'a stored grant with an unknown status',
+    reason: 'decision_failed',
+    stage: 'grant_status',
+    clause: 'error=store_error',
     setup: (w) => {
       (w.grant() as { status: string }).status = 'paused';
     },
@@ -483,6 +567,44 @@ describe('guard reads grant and peer state on every call', () => {
   });
 });
 
+describe('guard treats stored records as untrusted', () => {
+  it.each([
+    ['an invalid date', new Date(Number.NaN)],
+    ['a string', '2026-02-01T00:00:00Z'],
+  ])(
+    'denies grant_revoked in guard and explainDecision alike for a revoked grant whose revokedAt is %s',
+    async (_name, revokedAt) => {
+      const w = world();
+      w.grant().status = 'revoked';
+      (w.grant() as { revokedAt: unknown }).revokedAt = revokedAt;
+      const decision = await guard(request('list', 'tasks'), w.deps);
+      expect(decision).toMatchObject({ allow: false, reason: 'grant_revoked' });
+      expect((await explainDecision(request('list', 'tasks'), w.deps)).decision).toEqual(decision);
+    },
+  );
+
+  it.each([
+    ['max_rows_per_query above 10000', { resources: ['tasks'], max_rows_per_query: 1_000_000 }],
+    [
+      'a filter that is not an object',
+      { resources: ['tasks'], max_rows_per_query: 5, filters: { tasks: 'all' } },
+    ],
+    [
+      'a verb outside list, get and search',
+      { resources: ['tasks'], max_rows_per_query: 5, verbs: ['list', 'delete'] },
+    ],
+    [
+      'a resource both granted and excluded',
+      { resources: ['tasks'], excluded_resources: ['tasks'], max_rows_per_query: 5 },
+    ],
+  ])('never allows through a stored scope with %s (decision_failed)', async (_name, scope) => {
+    const w = world(scope as unknown as Scope);
+    const decision = await guard(request('list', 'tasks'), w.deps);
+    expect(decision).toMatchObject({ allow: false, reason: 'decision_failed', stage: 'scope' });
+    expect((await explainDecision(request('list', 'tasks'), w.deps)).decision).toEqual(decision);
+  });
+});
+
 describe('explainDecision', () => {
   it('reports every stage as pass for an allow, with the row cap in the last one', async () => {
     const w = world();
@@ -533,6 +655,11 @@ const FAULTS = [
   'binding_missing',
   'binding_revoked',
   'binding_other_grant',
+  'binding_expired',
+  'peer_other_tenant',
+  'expires_invalid',
+  'revoked_at_invalid',
+  'grant_other_id',
   'rbac_deny',
   'rbac_throw',
   'getGrant',
@@ -580,6 +707,23 @@ function applyFault(w: ReturnType<typeof world>, fault: Fault): void {
       w.bindings.get(SERIAL)!.revokedAt = NOW;
       return;
     case 'binding_other_grant':
+      w.bindings.get(SERIAL)!.grantId = 'another';
+      return;
+    case 'binding_expired':
+      w.bindings.get(SERIAL)!.notAfter = new Date(NOW.getTime() - 1);
+      return;
+    case 'peer_other_tenant':
+      w.peers.get(PEER_ID)!.tenantId = 'tenant-2';
+      return;
+    case 'expires_invalid':
+      grant.expiresAt = new Date(Number.NaN);
+      return;
+    case 'revoked_at_invalid':
+      grant.status = 'revoked';
+      grant.revokedAt = new Date(Number.NaN);
+      return;
+    case 'grant_other_id':
+      w.grants.set(GRANT_ID, { ...grant, id: 'another' });
       w.bindings.get(SERIAL)!.grantId = 'another';
       return;
     case 'rbac_deny':

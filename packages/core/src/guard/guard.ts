@@ -8,13 +8,17 @@ import type { Decision, GuardDeps, GuardInput } from './types.js';
 
 /**
  * Decide whether the peer behind `input.connection` may run `input.verb` on
- * `input.resource`: identity → grant → status/expiry → subject/peer/certificate binding →
- * scope → host RBAC as the subject user → row cap and filter.
+ * `input.resource`: identity → grant → status/expiry → subject/peer/certificate binding
+ * (same tenant, certificate bound to this grant and peer, not revoked, not past its
+ * `notAfter` — a keep-alive connection outlives the handshake's validity check) → scope →
+ * host RBAC as the subject user → row cap and filter.
  *
  * Grant, peer and binding are read from the store on every call, so a revocation or
  * suspension takes effect on the very next request. Never rejects: a deny carries a stable
- * reason and the status from `DENY_STATUS`, and any error while deciding is a deny with
- * `decision_failed` (503). Records no trace; `explainDecision` runs the same code with one.
+ * reason and the status from `DENY_STATUS`, and any error while deciding — including a
+ * store record that answers for another id or serial, an invalid date, or a stored scope
+ * `compileScope` refuses — is a deny with `decision_failed` (503). Records no trace;
+ * `explainDecision` runs the same code with one.
  */
 export function guard(input: GuardInput, deps: GuardDeps): Promise<Decision> {
   return runPipeline(input, deps);

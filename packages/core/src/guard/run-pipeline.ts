@@ -4,23 +4,28 @@
  * @module @fedtrust/core/guard
  */
 import { DENY_STATUS, type DenyReason } from '../errors/deny-reasons.js';
-import { isFedtrustError } from '../errors/fedtrust-error.js';
+import { isFedtrustError, StoreError } from '../errors/fedtrust-error.js';
 import { evaluate, scopeDenyClause } from '../scope/evaluate.js';
 import { compiledScopeFor } from './compiled-scope-cache.js';
 import type { Decision, DenyDecision, GuardDeps, GuardInput, GuardStage } from './types.js';
 
 /**
  * Receives each stage's outcome as the pipeline runs. Only `explainDecision` passes one;
- * every call site uses `trace?.…(…)`, so on the hot path the detail strings are never built.
+ * every call site uses `trace?.…(…)`, so on the hot path nothing is built. Details and
+ * clauses are thunks the recorder evaluates itself: formatting a corrupt record (an invalid
+ * `revokedAt`) may throw there, but never inside the pipeline, so an explanation cannot
+ * reach another decision than `guard`.
  */
 export interface TraceRecorder {
-  pass(stage: GuardStage, detail: string): void;
-  deny(stage: GuardStage, detail: string, clause: string): void;
+  pass(stage: GuardStage, detail: () => string): void;
+  deny(stage: GuardStage, detail: () => string, clause: () => string): void;
 }
 
 /**
  * Decide one request. Never rejects: any error thrown by the store, the clock, the host's
  * authorizer or a corrupt record is answered with `decision_failed` (503) — fail closed.
+ * Records are checked against what was asked for (a grant for another id, a peer for another
+ * id, a binding for another serial, an invalid date) rather than trusted.
  */
 export async function runPipeline(
   input: GuardInput,
@@ -34,58 +39,72 @@ export async function runPipeline(
     if (!connection.ok) {
       trace?.deny(
         stage,
-        `the client certificate has no readable identity (${connection.reason})`,
-        `connection.reason=${connection.reason}`,
+        () => `the client certificate has no readable identity (${connection.reason})`,
+        () => `connection.reason=${connection.reason}`,
       );
       return denyDecision(input, resource, connection.reason, stage);
     }
     const { certSerial } = connection;
     const { grantId, subjectUserId } = connection.identity;
-    trace?.pass(stage, `certificate ${certSerial} names grant ${grantId} and subject ${subjectUserId}`);
+    trace?.pass(stage, () => `certificate ${certSerial} names grant ${grantId} and subject ${subjectUserId}`);
 
     stage = 'grant';
     const grant = await deps.store.getGrant(grantId);
     if (grant === null) {
-      trace?.deny(stage, `no grant ${grantId} in the store`, `grant.id=${grantId}`);
+      trace?.deny(
+        stage,
+        () => `no grant ${grantId} in the store`,
+        () => `grant.id=${grantId}`,
+      );
       return denyDecision(input, resource, 'grant_unknown', stage);
     }
-    trace?.pass(stage, `grant ${grant.id} of tenant ${grant.tenantId}, peer ${grant.peerId}`);
+    if (grant.id !== grantId) throw corrupt(`getGrant(${grantId}) answered grant ${String(grant.id)}`);
+    trace?.pass(stage, () => `grant ${grant.id} of tenant ${grant.tenantId}, peer ${grant.peerId}`);
 
     stage = 'grant_status';
     const now = deps.clock.now();
+    if (!isValidDate(now)) throw new Error('the clock answered an invalid date');
     if (grant.status === 'pending') {
-      trace?.deny(stage, 'the grant is still pending', 'grant.status=pending');
+      trace?.deny(
+        stage,
+        () => 'the grant is still pending',
+        () => 'grant.status=pending',
+      );
       return denyDecision(input, resource, 'grant_pending', stage);
     }
     if (grant.status === 'revoked') {
       trace?.deny(
         stage,
-        `the grant was revoked at ${grant.revokedAt?.toISOString() ?? 'an unknown time'}`,
-        'grant.status=revoked',
+        () => `the grant was revoked at ${grant.revokedAt?.toISOString() ?? 'an unknown time'}`,
+        () => 'grant.status=revoked',
       );
       return denyDecision(input, resource, 'grant_revoked', stage);
     }
-    if (grant.status !== 'active') throw new Error(`grant ${grant.id} has an unknown status`);
-    if (grant.expiresAt !== null && grant.expiresAt.getTime() <= now.getTime()) {
-      const expiresAt = grant.expiresAt.toISOString();
+    if (grant.status !== 'active') throw corrupt(`grant ${grant.id} has an unknown status`);
+    const { expiresAt } = grant;
+    // An invalid date compares false with everything, so it would never expire: refuse it.
+    if (expiresAt !== null && !isValidDate(expiresAt)) {
+      throw corrupt(`grant ${grant.id} has an invalid expiresAt`);
+    }
+    if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
       trace?.deny(
         stage,
-        `the grant expired at ${expiresAt} (now ${now.toISOString()})`,
-        `grant.expiresAt=${expiresAt}`,
+        () => `the grant expired at ${expiresAt.toISOString()} (now ${now.toISOString()})`,
+        () => `grant.expiresAt=${expiresAt.toISOString()}`,
       );
       return denyDecision(input, resource, 'grant_expired', stage);
     }
     trace?.pass(
       stage,
-      `active, ${grant.expiresAt === null ? 'no expiry' : `expires ${grant.expiresAt.toISOString()}`}`,
+      () => `active, ${expiresAt === null ? 'no expiry' : `expires ${expiresAt.toISOString()}`}`,
     );
 
     stage = 'binding';
     if (subjectUserId !== grant.subjectUserId) {
       trace?.deny(
         stage,
-        `the certificate names subject ${subjectUserId}, the grant ${grant.subjectUserId}`,
-        `grant.subjectUserId=${grant.subjectUserId}`,
+        () => `the certificate names subject ${subjectUserId}, the grant ${grant.subjectUserId}`,
+        () => `grant.subjectUserId=${grant.subjectUserId}`,
       );
       return denyDecision(input, resource, 'subject_mismatch', stage);
     }
@@ -95,58 +114,96 @@ export async function runPipeline(
       deps.store.getCertificateBinding(certSerial),
     ]);
     if (peer === null) {
-      trace?.deny(stage, `the grant's peer ${grant.peerId} does not exist`, `peer.id=${grant.peerId}`);
-      return denyDecision(input, resource, 'cert_not_bound', stage);
-    }
-    if (peer.status === 'suspended') {
-      trace?.deny(stage, `peer ${peer.name} is suspended`, 'peer.status=suspended');
-      return denyDecision(input, resource, 'peer_suspended', stage);
-    }
-    if (peer.status === 'revoked') {
-      trace?.deny(stage, `peer ${peer.name} is revoked`, 'peer.status=revoked');
-      return denyDecision(input, resource, 'peer_revoked', stage);
-    }
-    if (peer.status === 'pending') {
-      trace?.deny(stage, `peer ${peer.name} has not finished enrollment`, 'peer.status=pending');
-      return denyDecision(input, resource, 'cert_not_bound', stage);
-    }
-    if (peer.status !== 'active') throw new Error(`peer ${peer.id} has an unknown status`);
-    if (binding === null) {
       trace?.deny(
         stage,
-        `no certificate with serial ${certSerial} is bound to any peer`,
-        `binding.serial=${certSerial}`,
+        () => `the grant's peer ${grant.peerId} does not exist`,
+        () => `peer.id=${grant.peerId}`,
       );
       return denyDecision(input, resource, 'cert_not_bound', stage);
     }
-    if (binding.revokedAt !== null) {
-      const revokedAt = binding.revokedAt.toISOString();
+    if (peer.id !== grant.peerId) throw corrupt(`getPeer(${grant.peerId}) answered peer ${String(peer.id)}`);
+    if (peer.tenantId !== grant.tenantId) {
       trace?.deny(
         stage,
-        `certificate ${certSerial} was revoked at ${revokedAt}`,
-        `binding.revokedAt=${revokedAt}`,
+        () => `peer ${peer.name} belongs to tenant ${peer.tenantId}, the grant to ${grant.tenantId}`,
+        () => `peer.tenantId=${peer.tenantId}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (peer.status === 'suspended') {
+      trace?.deny(
+        stage,
+        () => `peer ${peer.name} is suspended`,
+        () => 'peer.status=suspended',
+      );
+      return denyDecision(input, resource, 'peer_suspended', stage);
+    }
+    if (peer.status === 'revoked') {
+      trace?.deny(
+        stage,
+        () => `peer ${peer.name} is revoked`,
+        () => 'peer.status=revoked',
+      );
+      return denyDecision(input, resource, 'peer_revoked', stage);
+    }
+    if (peer.status === 'pending') {
+      trace?.deny(
+        stage,
+        () => `peer ${peer.name} has not finished enrollment`,
+        () => 'peer.status=pending',
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (peer.status !== 'active') throw corrupt(`peer ${peer.id} has an unknown status`);
+    if (binding === null) {
+      trace?.deny(
+        stage,
+        () => `no certificate with serial ${certSerial} is bound to any peer`,
+        () => `binding.serial=${certSerial}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (binding.serial !== certSerial) {
+      throw corrupt(`getCertificateBinding(${certSerial}) answered serial ${String(binding.serial)}`);
+    }
+    const { revokedAt, notAfter } = binding;
+    if (revokedAt !== null) {
+      trace?.deny(
+        stage,
+        () => `certificate ${certSerial} was revoked at ${revokedAt.toISOString()}`,
+        () => `binding.revokedAt=${revokedAt.toISOString()}`,
+      );
+      return denyDecision(input, resource, 'cert_not_bound', stage);
+    }
+    if (!isValidDate(notAfter)) throw corrupt(`certificate ${certSerial} has an invalid notAfter`);
+    // TLS checked validity at the handshake only; a keep-alive connection outlives it.
+    if (notAfter.getTime() <= now.getTime()) {
+      trace?.deny(
+        stage,
+        () => `certificate ${certSerial} expired at ${notAfter.toISOString()}`,
+        () => `binding.notAfter=${notAfter.toISOString()}`,
       );
       return denyDecision(input, resource, 'cert_not_bound', stage);
     }
     if (binding.grantId !== grant.id) {
       trace?.deny(
         stage,
-        `certificate ${certSerial} is bound to grant ${binding.grantId}`,
-        `binding.grantId=${binding.grantId}`,
+        () => `certificate ${certSerial} is bound to grant ${binding.grantId}`,
+        () => `binding.grantId=${binding.grantId}`,
       );
       return denyDecision(input, resource, 'cert_not_bound', stage);
     }
     if (binding.peerId !== grant.peerId) {
       trace?.deny(
         stage,
-        `certificate ${certSerial} is bound to peer ${binding.peerId}`,
-        `binding.peerId=${binding.peerId}`,
+        () => `certificate ${certSerial} is bound to peer ${binding.peerId}`,
+        () => `binding.peerId=${binding.peerId}`,
       );
       return denyDecision(input, resource, 'cert_not_bound', stage);
     }
     trace?.pass(
       stage,
-      `subject matches, peer ${peer.name} is active, certificate ${certSerial} is bound to it`,
+      () => `subject matches, peer ${peer.name} is active, certificate ${certSerial} is bound to it`,
     );
 
     stage = 'scope';
@@ -155,13 +212,12 @@ export async function runPipeline(
     if (!evaluation.allow) {
       trace?.deny(
         stage,
-        `the scope denies ${verb} on ${resource ?? '(no resource)'}: ${evaluation.reason}`,
-        scopeDenyClause(compiled, evaluation, resource),
+        () => `the scope denies ${verb} on ${resource ?? '(no resource)'}: ${evaluation.reason}`,
+        () => scopeDenyClause(compiled, evaluation, resource),
       );
       return denyDecision(input, resource, evaluation.reason, stage);
     }
-    trace?.pass(
-      stage,
+    trace?.pass(stage, () =>
       verb === 'capabilities'
         ? 'capabilities is always allowed for an active grant'
         : `the scope allows ${verb} on ${resource}`,
@@ -169,7 +225,7 @@ export async function runPipeline(
 
     stage = 'rbac';
     if (verb === 'capabilities') {
-      trace?.pass(stage, 'not asked: capabilities returns no rows');
+      trace?.pass(stage, () => 'not asked: capabilities returns no rows');
     } else {
       const allowed = await deps.authorize({
         tenantId: grant.tenantId,
@@ -182,17 +238,16 @@ export async function runPipeline(
       if (allowed !== true) {
         trace?.deny(
           stage,
-          `the host does not let subject ${grant.subjectUserId} ${verb} ${resource}`,
-          `authorize(${grant.subjectUserId}, ${verb}, ${resource})=${String(allowed)}`,
+          () => `the host does not let subject ${grant.subjectUserId} ${verb} ${resource}`,
+          () => `authorize(${grant.subjectUserId}, ${verb}, ${resource})=${String(allowed)}`,
         );
         return denyDecision(input, resource, 'rbac_denied', stage);
       }
-      trace?.pass(stage, `the host lets subject ${grant.subjectUserId} ${verb} ${resource}`);
+      trace?.pass(stage, () => `the host lets subject ${grant.subjectUserId} ${verb} ${resource}`);
     }
 
     stage = 'row_cap';
-    trace?.pass(
-      stage,
+    trace?.pass(stage, () =>
       evaluation.filter === null
         ? `at most ${evaluation.rowCap} rows, no filter`
         : `at most ${evaluation.rowCap} rows, filter ${JSON.stringify(evaluation.filter)}`,
@@ -211,8 +266,8 @@ export async function runPipeline(
   } catch (error) {
     trace?.deny(
       stage,
-      `could not decide, denied to stay safe: ${describe(error)}`,
-      `error=${isFedtrustError(error) ? error.code : 'exception'}`,
+      () => `could not decide, denied to stay safe: ${describe(error)}`,
+      () => `error=${isFedtrustError(error) ? error.code : 'exception'}`,
     );
     return denyDecision(input, resource, 'decision_failed', stage);
   }
@@ -236,6 +291,15 @@ function denyDecision(
     verb: input.verb,
     resource,
   };
+}
+
+/** A stored record contradicts the lookup that returned it or is unreadable: the store is wrong, not the peer. */
+function corrupt(why: string): StoreError {
+  return new StoreError(`The store answered an inconsistent record: ${why}.`);
+}
+
+function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
 function describe(error: unknown): string {

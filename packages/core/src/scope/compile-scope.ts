@@ -3,6 +3,9 @@
  *
  * @module @fedtrust/core/scope
  */
+import { defineResources, type ResourceCatalogue } from './define-resources.js';
+import { parseScope } from './parse-scope.js';
+import { ScopeError } from './scope-error.js';
 import { DATA_VERBS } from './scope-schema.js';
 import type { ResourceFilter, Scope, Verb } from './types.js';
 
@@ -35,12 +38,16 @@ export interface CompiledScope {
 }
 
 /**
- * Compile a validated scope (the output of `parseScope`, or one read back from a store)
- * into an evaluator. The scope is copied and frozen, so the result is safe to cache for as
- * long as the scope itself cannot change.
+ * Compile a scope (the output of `parseScope`, or one read back from a store) into an
+ * evaluator. The scope is validated again first: a stored record is only as sound as the
+ * store, and a missing `max_rows_per_query` or a string `resources` must not compile into an
+ * evaluator that allows with an undefined row cap. Throws {@link ScopeError} for any scope
+ * `parseScope` would refuse under a catalogue naming exactly the scope's own resources (the
+ * host's catalogue is not known here). The scope is copied and frozen, so the result is safe
+ * to cache for as long as the scope itself cannot change.
  */
 export function compileScope(scope: Scope): CompiledScope {
-  const frozen = deepFreeze(structuredClone(scope));
+  const frozen = deepFreeze(structuredClone(revalidate(scope)));
   const rowCap = frozen.max_rows_per_query;
   const filters = frozen.filters ?? {};
   const granted = new Map<string, ScopeAllow>();
@@ -59,6 +66,49 @@ export function compileScope(scope: Scope): CompiledScope {
     granted,
     excluded,
   });
+}
+
+/** Distinct resource sets among a host's grants are few; the bound only stops unbounded growth. */
+const OWN_CATALOGUE_LIMIT = 64;
+/** Catalogues (and so zod schemas, which cost milliseconds to build) per resource set, reused across grants. */
+const ownCatalogues = new Map<string, ResourceCatalogue>();
+
+function revalidate(scope: unknown): Scope {
+  const record = isRecord(scope) ? scope : {};
+  const approved = strings(record['approved_sensitive']).sort();
+  const names = [
+    ...new Set([...strings(record['resources']), ...strings(record['excluded_resources'])]),
+  ].sort();
+  return parseScope(scope, ownCatalogue(names, approved));
+}
+
+/** A catalogue naming exactly `names`, the approved ones sensitive, so the scope's own approvals stay consistent. */
+function ownCatalogue(names: string[], approved: string[]): ResourceCatalogue {
+  const key = JSON.stringify([names, approved]);
+  let catalogue = ownCatalogues.get(key);
+  if (catalogue !== undefined) return catalogue;
+  const sensitive = new Set(approved);
+  try {
+    catalogue = defineResources(
+      Object.fromEntries(names.map((name) => [name, { sensitive: sensitive.has(name) }])),
+    );
+  } catch {
+    throw new ScopeError([
+      { path: '/resources', message: 'the scope names no resource, or a resource name no catalogue allows' },
+    ]);
+  }
+  if (ownCatalogues.size >= OWN_CATALOGUE_LIMIT)
+    ownCatalogues.delete(ownCatalogues.keys().next().value as string);
+  ownCatalogues.set(key, catalogue);
+  return catalogue;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -5,6 +5,7 @@ import { compileScope } from './compile-scope.js';
 import { defineResources } from './define-resources.js';
 import { evaluate, scopeDenyClause } from './evaluate.js';
 import { parseScope } from './parse-scope.js';
+import { ScopeError } from './scope-error.js';
 import { type Scope, VERBS } from './types.js';
 
 const catalogue = defineResources({
@@ -106,6 +107,49 @@ describe('evaluate', () => {
     if (!result.allow || result.filter === null) throw new Error('expected a filter');
     expect(Object.isFrozen(result.filter)).toBe(true);
     expect(Object.isFrozen(result.filter.include_teams)).toBe(true);
+  });
+});
+
+describe('compileScope on a scope read back from a store', () => {
+  it.each([
+    ['without max_rows_per_query', { resources: ['tasks'] }],
+    ['with max_rows_per_query above 10000', { resources: ['tasks'], max_rows_per_query: 1_000_000 }],
+    [
+      'with resources as a string, which would grant each of its letters',
+      { resources: 'tasks', max_rows_per_query: 5 },
+    ],
+    ['with no resources', { resources: [], max_rows_per_query: 5 }],
+    ['with a resource name no catalogue allows', { resources: ['__proto__'], max_rows_per_query: 5 }],
+    [
+      'with a filter that is not an object',
+      { resources: ['tasks'], max_rows_per_query: 5, filters: { tasks: 'all' } },
+    ],
+    [
+      'with a filter on an excluded resource',
+      {
+        resources: ['tasks'],
+        excluded_resources: ['wiki'],
+        filters: { wiki: { include_personal: true } },
+        max_rows_per_query: 5,
+      },
+    ],
+    [
+      'with capabilities listed as a verb',
+      { resources: ['tasks'], max_rows_per_query: 5, verbs: ['capabilities'] },
+    ],
+    ['with an unknown field', { resources: ['tasks'], max_rows_per_query: 5, admin: true }],
+    ['that is not an object', null],
+  ])('throws scope_invalid for a scope %s', (_name, stored) => {
+    expect(() => compileScope(stored as unknown as Scope)).toThrow(ScopeError);
+  });
+
+  it('compiles every scope parseScope accepts, to the same scope', () => {
+    fc.assert(
+      fc.property(scopeArbitrary(catalogue), (generated) => {
+        expect(compileScope(generated).scope).toEqual(generated);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
