@@ -345,4 +345,98 @@ describe('admitProvider races and edges', () => {
     expect(decision).toMatchObject({ admit: true, event: 'minted' });
     expect(await activeRows()).toHaveLength(1);
   });
+
+  it('an async event sink that rejects does not change the decision and leaves no unhandled rejection', async () => {
+    const { deps, activeRows } = setup();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const decision = await admitProvider(
+        { providerId: P },
+        {
+          ...deps,
+          onEvent: async () => {
+            throw new Error('sink down');
+          },
+        },
+      );
+      expect(decision).toMatchObject({ admit: true, event: 'minted' });
+      // Node reports an unhandled rejection after the microtask queue drains.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(await activeRows()).toHaveLength(1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('admitProvider fails closed on store results outside the port contract', () => {
+  const proofOf = async (deps: AdmissionDeps, token: string) => {
+    const proved = await deps.store.validateAndMarkUsed(P, hashToken(token), START);
+    if (proved === null) throw new Error('setup: no proof');
+    return proved;
+  };
+
+  it.each<[string, (proof: Awaited<ReturnType<typeof proofOf>>) => unknown]>([
+    ['undefined', () => undefined],
+    ['false', () => false],
+    ['an empty object', () => ({})],
+    ['a token of another provider', (proof) => ({ ...proof, providerId: 'someone-else' })],
+    ['a token with another hash', (proof) => ({ ...proof, tokenHash: '0'.repeat(64) })],
+    ['a revoked token', (proof) => ({ ...proof, revokedAt: START })],
+  ])('validateAndMarkUsed returning %s never admits a bearer', async (_label, result) => {
+    const { deps, sink } = setup();
+    const token = await mint(deps);
+    const proof = await proofOf(deps, token);
+    const store = { ...deps.store, validateAndMarkUsed: async () => result(proof) as never };
+    const decision = await admitProvider({ providerId: P, bearer: 'ftp_forged' }, { ...deps, store });
+    expect(decision).toEqual({ admit: false, reject: { code: 'store_error' }, event: 'store_error' });
+    expect(sink.events.at(-1)).toMatchObject({ kind: 'store_error', detail: 'validateAndMarkUsed' });
+  });
+
+  it('a proven token whose stored prefix is longer than 8 characters reaches events and the decision cut to 8', async () => {
+    const { deps, sink } = setup();
+    const token = await mint(deps);
+    const proof = await proofOf(deps, token);
+    const store = { ...deps.store, validateAndMarkUsed: async () => ({ ...proof, prefix: token }) };
+    const decision = await admitProvider({ providerId: P, bearer: token }, { ...deps, store });
+    expect(decision).toMatchObject({ admit: true, tokenPrefix: token.slice(0, 8) });
+    expect(sink.events.at(-1)?.tokenPrefix).toBe(token.slice(0, 8));
+    expectNoSecrets([decision, sink.events], token);
+  });
+
+  it.each<[string, unknown]>([
+    ['an empty object', {}],
+    ['issued: false without the active_exists reason', { issued: false }],
+    ['a truthy non-boolean issued', { issued: 'yes' }],
+    ['null', null],
+  ])('issue returning %s is a failed mint, never an admission', async (_label, result) => {
+    const { deps } = setup();
+    const store = { ...deps.store, issue: async () => result as never };
+    expect(await admitProvider({ providerId: P }, { ...deps, store })).toEqual({
+      admit: false,
+      authState: 'mint_failed',
+      reject: { code: 'mint_failed' },
+      event: 'mint_failed',
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['undefined', undefined],
+    ['a token of another provider', { id: 't', providerId: 'other', lastUsedAt: null, revokedAt: null }],
+    ['a revoked token', { id: 't', providerId: P, lastUsedAt: null, revokedAt: START }],
+  ])('findActive returning %s rejects store_error and revokes nothing', async (_label, result) => {
+    const { deps, inner } = setup();
+    await mint(deps);
+    const before = await inner.listProviderTokens();
+    const store = { ...deps.store, findActive: async () => result as never };
+    expect(await admitProvider({ providerId: P }, { ...deps, store })).toEqual({
+      admit: false,
+      reject: { code: 'store_error' },
+      event: 'store_error',
+    });
+    expect(await inner.listProviderTokens()).toEqual(before);
+  });
 });
