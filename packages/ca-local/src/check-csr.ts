@@ -8,9 +8,13 @@ import { CaError } from '@fedtrust/core';
 import * as x509 from '@peculiar/x509';
 import { verifyParamsFor } from './crypto.js';
 
+/** SHA-1 (and anything weaker) is refused: a CSR's signature must not be open to collisions. */
+const SIGNATURE_HASHES = new Set(['SHA-256', 'SHA-384', 'SHA-512']);
+
 /**
  * Parses `csrPem`, verifies its self-signature (`ca_csr_invalid` otherwise), accepts only
- * ECDSA P-256/P-384, Ed25519 or RSA ≥ 2048 keys, and requires exactly one common name equal
+ * ECDSA P-256/P-384, Ed25519 or RSA ≥ 2048 keys (public exponent odd, ≥ 65537) signed with
+ * SHA-2 or Ed25519, and requires exactly one common name equal
  * to `commonName` (`ca_csr_mismatch` otherwise). Returns the key to certify.
  */
 export async function checkCsr(csrPem: string, commonName: string): Promise<x509.PublicKey> {
@@ -29,6 +33,17 @@ export async function checkCsr(csrPem: string, commonName: string): Promise<x509
     throw new CaError('ca_csr_invalid', 'The CSR key type is not accepted (use ECDSA P-256).', {
       details: { algorithm: csr.publicKey.algorithm.name },
     });
+  }
+  const signature = csr.signatureAlgorithm as { name?: string; hash?: string | { name?: string } };
+  const hash = typeof signature.hash === 'string' ? signature.hash : signature.hash?.name;
+  if (signature.name !== 'Ed25519' && !SIGNATURE_HASHES.has(hash ?? '')) {
+    throw new CaError(
+      'ca_csr_invalid',
+      'The CSR is signed with a hash the CA does not accept (use SHA-256).',
+      {
+        details: { hash: hash ?? null },
+      },
+    );
   }
   const names = csr.subjectName.getField('CN');
   if (names.length !== 1 || names[0] !== commonName) {

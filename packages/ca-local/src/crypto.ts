@@ -49,11 +49,27 @@ export function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
 }
 
+/**
+ * An RSA public exponent that makes a signature a proof of key possession: odd and at least
+ * 65537 (CA/Browser Forum baseline). With e = 1 a "signature" is just the padded digest, so
+ * anyone can produce one; WebCrypto imports and verifies such keys without complaint.
+ */
+function strongExponent(exponent: Uint8Array | undefined): boolean {
+  if (!exponent) return false;
+  let value = 0n;
+  for (const byte of exponent) value = value * 256n + BigInt(byte);
+  return value >= 65537n && value % 2n === 1n;
+}
+
 /** Import parameters for verifying with the public key of `cert`, for the key types a peer may use. */
 export function verifyParamsFor(
   algorithm: webcrypto.Algorithm,
 ): { importParams: webcrypto.Algorithm; signParams: webcrypto.Algorithm } | null {
-  const a = algorithm as webcrypto.Algorithm & { namedCurve?: string; modulusLength?: number };
+  const a = algorithm as webcrypto.Algorithm & {
+    namedCurve?: string;
+    modulusLength?: number;
+    publicExponent?: Uint8Array;
+  };
   if (a.name === 'ECDSA' && (a.namedCurve === 'P-256' || a.namedCurve === 'P-384')) {
     const hash = a.namedCurve === 'P-256' ? 'SHA-256' : 'SHA-384';
     return {
@@ -62,7 +78,7 @@ export function verifyParamsFor(
     };
   }
   if (a.name === 'Ed25519') return { importParams: { name: 'Ed25519' }, signParams: { name: 'Ed25519' } };
-  if (a.name === 'RSASSA-PKCS1-v1_5' && (a.modulusLength ?? 0) >= 2048) {
+  if (a.name === 'RSASSA-PKCS1-v1_5' && (a.modulusLength ?? 0) >= 2048 && strongExponent(a.publicExponent)) {
     const params = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.RsaHashedImportParams;
     return { importParams: params, signParams: params };
   }

@@ -160,6 +160,24 @@ describe('localCa CRL', () => {
     expect(crl.issuer).not.toBe(root.subject);
   });
 
+  it('a serial revoked in a shorter or upper-case spelling blocks renewal and is listed once', async () => {
+    // First serial byte 0x0d: hex "0d…", which BigInt#toString(16) and some tools print as "d…".
+    const random = {
+      bytes: (n: number) => Uint8Array.from({ length: n }, (_, i) => (i === 0 ? 0x0d : 0x5a)),
+      uuid: () => systemRandom.uuid(),
+    };
+    const ca = localCa({ store: memoryStore(), sealer: sealerFor(), random });
+    const { issued, privateKeyPem } = await issueFor(ca);
+    expect(issued.serial.startsWith('0d')).toBe(true);
+    await ca.revoke({ serial: issued.serial.slice(1).toUpperCase() });
+    await ca.revoke({ serial: `00${issued.serial}` });
+    await expect(ca.renew({ certificatePem: issued.certificatePem, privateKeyPem })).rejects.toMatchObject({
+      code: 'ca_certificate_revoked',
+    });
+    const crl = new x509.X509Crl(await ca.crl());
+    expect(crl.entries.map((e) => e.serialNumber.toLowerCase())).toEqual([issued.serial]);
+  });
+
   it('refuses a serial that is not hex with ca_serial_invalid', async () => {
     const ca = localCa({ store: memoryStore(), sealer: sealerFor() });
     await expect(ca.revoke({ serial: '12:ab' })).rejects.toMatchObject({
@@ -245,6 +263,22 @@ describe('localCa issuance', () => {
     ).rejects.toMatchObject({ code: 'ca_csr_invalid' });
   });
 
+  it('refuses a CSR signed with SHA-1 with ca_csr_invalid', async () => {
+    const ca = localCa({ store: memoryStore(), sealer: sealerFor() });
+    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=peer.example.test',
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-1' },
+    });
+    await expect(
+      ca.issue({ csrPem: csr.toString('pem'), commonName: 'peer.example.test', ...ids() }),
+    ).rejects.toMatchObject({ code: 'ca_csr_invalid' });
+  });
+
   it('rejects lifetime bounds that are not ordered whole seconds', () => {
     const store: SealedStore = memoryStore();
     expect(() =>
@@ -299,6 +333,28 @@ describe('localCa renewal', () => {
     ).rejects.toMatchObject({
       code: 'ca_key_mismatch',
     });
+  });
+});
+
+describe('localCa refusals on malformed input', () => {
+  it('refuses to renew its own server certificate (no identity, not clientAuth) with ca_certificate_unknown', async () => {
+    const ca = localCa({ store: memoryStore(), sealer: sealerFor() });
+    const server = await ca.serverCertificate({ hostnames: ['gateway.example.test'] });
+    await expect(
+      ca.renew({ certificatePem: server.certificatePem, privateKeyPem: server.privateKeyPem }),
+    ).rejects.toMatchObject({ code: 'ca_certificate_unknown', status: 400 });
+  });
+
+  it('answers non-string input with a CaError, never a TypeError', async () => {
+    const ca = localCa({ store: memoryStore(), sealer: sealerFor() });
+    const junk = [null, undefined, 42, {}] as unknown as string[];
+    for (const value of junk) {
+      await expect(ca.renew({ certificatePem: value, privateKeyPem: value })).rejects.toBeInstanceOf(CaError);
+      await expect(ca.revoke({ serial: value })).rejects.toMatchObject({ code: 'ca_serial_invalid' });
+      await expect(
+        ca.issue({ csrPem: value, commonName: 'peer.example.test', ...ids() }),
+      ).rejects.toMatchObject({ code: 'ca_csr_invalid' });
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import type {
   CaHealth,
   CertificateAuthority,
   Clock,
+  Identity,
   IssuedCertificate,
   IssueRequest,
   Random,
@@ -224,6 +225,7 @@ export function localCa(options: LocalCaOptions): LocalCa {
       const caKeys = await keys();
       let cert: x509.X509Certificate;
       try {
+        if (typeof request.certificatePem !== 'string') throw new TypeError('certificatePem is not a string');
         cert = new x509.X509Certificate(request.certificatePem);
       } catch (error) {
         throw new CaError('ca_certificate_unknown', 'The certificate to renew is not readable.', {
@@ -234,6 +236,18 @@ export function localCa(options: LocalCaOptions): LocalCa {
         cert.issuer === caKeys.intermediate.certificate.subject &&
         (await cert.verify({ publicKey: caKeys.intermediate.certificate.publicKey, signatureOnly: true }));
       if (!ours) throw new CaError('ca_certificate_unknown', 'The certificate was not issued by this CA.');
+      // Only peer client certificates renew: a server certificate from this CA carries no identity.
+      const usages = cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [];
+      let identity: Identity;
+      try {
+        if (!usages.includes(x509.ExtendedKeyUsage.clientAuth))
+          throw new TypeError('not a clientAuth certificate');
+        identity = readIdentity(new Uint8Array(cert.rawData), arc);
+      } catch (error) {
+        throw new CaError('ca_certificate_unknown', 'The certificate is not a peer client certificate.', {
+          cause: error,
+        });
+      }
       const serial = canonicalSerial(cert.serialNumber);
       if (await findRevocation(revocations, serial)) {
         throw new CaError('ca_certificate_revoked', 'The certificate was revoked and cannot be renewed.', {
@@ -252,12 +266,7 @@ export function localCa(options: LocalCaOptions): LocalCa {
         Math.max(lifetime.minSeconds, Math.round(previous)),
       );
       const commonName = cert.subjectName.getField('CN')[0] ?? '';
-      return issueClient(
-        cert.publicKey,
-        commonName,
-        readIdentity(new Uint8Array(cert.rawData), arc),
-        renewedLifetime,
-      );
+      return issueClient(cert.publicKey, commonName, identity, renewedLifetime);
     },
 
     async revoke(request: RevokeRequest): Promise<void> {

@@ -29,22 +29,29 @@ export interface RevocationDeps {
   name: string;
 }
 
-const SERIAL = /^[0-9a-f]{1,40}$/;
+/** Up to 20 octets (RFC 5280) plus a 0x00 sign octet, in hex. */
+const SERIAL = /^[0-9a-f]{1,42}$/;
 
 function prefix(name: string): string {
   return `ca:${name}:revoked:`;
 }
 
-/** The canonical serial (lower-case hex, no leading zero bytes); `ca_serial_invalid` otherwise. */
+/**
+ * The canonical serial, exactly as core's `serialHex` spells the certificate's own: lower-case
+ * hex of whole octets, leading 0x00 octets stripped. Every spelling of one number maps to one
+ * string, so a revocation recorded as `D5A…` or `000d5a…` is the record renewal looks up for
+ * `0d5a…` and the CRL lists it once. `ca_serial_invalid` for anything but 1 to 42 hex digits.
+ */
 export function canonicalSerial(serial: string): string {
-  const lower = serial.toLowerCase();
+  const lower = typeof serial === 'string' ? serial.toLowerCase() : '';
   if (!SERIAL.test(lower)) {
-    throw new CaError('ca_serial_invalid', 'A serial must be 1 to 40 hex digits without separators.', {
-      details: { serial: serial.slice(0, 48) },
+    throw new CaError('ca_serial_invalid', 'A serial must be 1 to 42 hex digits without separators.', {
+      details: { serial: typeof serial === 'string' ? serial.slice(0, 48) : typeof serial },
     });
   }
-  const stripped = lower.replace(/^(00)+/, '');
-  return stripped === '' ? '0' : stripped;
+  let hex = lower.length % 2 === 1 ? `0${lower}` : lower;
+  while (hex.length > 2 && hex.startsWith('00')) hex = hex.slice(2);
+  return hex;
 }
 
 async function open(deps: RevocationDeps, record: SealedRecord): Promise<Revocation> {
@@ -93,6 +100,15 @@ export async function addRevocation(
 /** Every revocation of this CA, oldest first. */
 export async function listRevocations(deps: RevocationDeps): Promise<Revocation[]> {
   const records = (await deps.store.listSealed()).filter((r) => r.id.startsWith(prefix(deps.name)));
-  const revocations = await Promise.all(records.map((r) => open(deps, r)));
-  return revocations.sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime());
+  const revocations = (await Promise.all(records.map((r) => open(deps, r)))).sort(
+    (a, b) => a.revokedAt.getTime() - b.revokedAt.getTime(),
+  );
+  // One entry per serial, even if records from an older spelling rule name one number twice:
+  // a CRL with a duplicate entry cannot be generated at all.
+  const bySerial = new Map<string, Revocation>();
+  for (const r of revocations) {
+    const serial = canonicalSerial(r.serial);
+    if (!bySerial.has(serial)) bySerial.set(serial, { ...r, serial });
+  }
+  return [...bySerial.values()];
 }

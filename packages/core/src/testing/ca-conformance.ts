@@ -14,7 +14,7 @@ import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaError, CaErrorCode } from '../errors/ca-error.js';
 import { isFedtrustError } from '../errors/fedtrust-error.js';
-import { readIdentity } from '../oid/index.js';
+import { encodeIdentity, readIdentity } from '../oid/index.js';
 import { DEFAULT_IDENTITY_ARC } from '../oid/types.js';
 import type { CertificateAuthority, IssuedCertificate, IssueRequest } from '../ports/ca.js';
 import { systemClock, systemRandom } from '../system/index.js';
@@ -49,6 +49,7 @@ export interface CaConformanceOptions {
 const P256: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const ECDSA_SHA256: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const TEN_YEARS = 10 * 365 * 24 * 3600;
 
 /** An ECDSA P-256 key pair and a CSR for `commonName`, as a peer gateway would make them. */
@@ -71,6 +72,48 @@ export function tamperCsrSignature(csrPem: string): string {
   // The signature BIT STRING is the last field; its final byte is the low byte of ECDSA's `s`.
   der[der.length - 1] = der[der.length - 1]! ^ 0x01;
   return x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
+}
+
+function der(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const content = Buffer.concat(parts);
+  const n = content.length;
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return Uint8Array.from([tag, ...length, ...content]);
+}
+
+/**
+ * A CSR for `commonName` whose "signature" verifies although no private key exists: its RSA
+ * key (2048-bit modulus) has public exponent 1, so the PKCS#1 v1.5 encoding of the digest is
+ * its own signature. A CA that checks only "the self-signature verifies" certifies a key that
+ * anyone can sign for.
+ */
+export async function forgeableRsaCsr(commonName: string): Promise<string> {
+  const { publicKey } = (await crypto.subtle.generateKey(
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['sign', 'verify'],
+  )) as webcrypto.CryptoKeyPair;
+  const modulus = Buffer.from((await crypto.subtle.exportKey('jwk', publicKey)).n!, 'base64url');
+  const oid = (hex: string) => der(0x06, Buffer.from(hex, 'hex'));
+  const rsaEncryption = der(0x30, oid('2a864886f70d010101'), der(0x05));
+  const rsaKey = der(0x30, der(0x02, Uint8Array.of(0), modulus), der(0x02, Uint8Array.of(1)));
+  const spki = der(0x30, rsaEncryption, der(0x03, Uint8Array.of(0), rsaKey));
+  const name = der(0x30, der(0x31, der(0x30, oid('550403'), der(0x0c, Buffer.from(commonName)))));
+  const info = der(0x30, der(0x02, Uint8Array.of(0)), name, spki, der(0xa0));
+  const digestInfo = Buffer.concat([
+    Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+    new Uint8Array(await crypto.subtle.digest('SHA-256', info)),
+  ]);
+  const padding = Buffer.alloc(modulus.length - digestInfo.length - 3, 0xff);
+  const signature = Buffer.concat([Uint8Array.of(0x00, 0x01), padding, Uint8Array.of(0x00), digestInfo]);
+  const sha256WithRsa = der(0x30, oid('2a864886f70d01010b'), der(0x05));
+  const request = der(0x30, info, sha256WithRsa, der(0x03, Uint8Array.of(0), signature));
+  return x509.PemConverter.encode(request, 'CERTIFICATE REQUEST');
 }
 
 async function expectCaError(promise: Promise<unknown>, code: CaErrorCode): Promise<void> {
@@ -196,6 +239,90 @@ export function runCaConformance(options: CaConformanceOptions): void {
       await expectCaError(
         subject.ca.issue({ ...issueRequest, commonName: 'someone-else.example.test' }),
         'ca_csr_mismatch',
+      );
+    });
+
+    it('certifies only what the request names: extensions the CSR asks for are never copied into the leaf', async () => {
+      const commonName = `peer-${systemRandom.uuid().slice(0, 8)}.example.test`;
+      const keys = (await crypto.subtle.generateKey(P256, true, [
+        'sign',
+        'verify',
+      ])) as webcrypto.CryptoKeyPair;
+      const forged = encodeIdentity(
+        { grantId: systemRandom.uuid(), subjectUserId: systemRandom.uuid() },
+        arc,
+      );
+      const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+        name: [{ CN: [commonName] }],
+        keys,
+        signingAlgorithm: ECDSA_SHA256,
+        extensions: [
+          new x509.BasicConstraintsExtension(true, 3, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+          new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),
+          new x509.Extension(forged.grantId.oid, false, forged.grantId.der),
+          new x509.Extension(forged.subjectUserId.oid, false, forged.subjectUserId.der),
+        ],
+      });
+      const issueRequest: IssueRequest = {
+        csrPem: csr.toString('pem'),
+        commonName,
+        grantId: systemRandom.uuid(),
+        subjectUserId: systemRandom.uuid(),
+      };
+      // A CA may refuse such a request outright; if it issues, the leaf must ignore the asks.
+      const issued = await subject.ca.issue(issueRequest).catch((error: unknown) => {
+        expect((error as CaError).code).toBe('ca_csr_invalid');
+        return null;
+      });
+      if (issued === null) return;
+      const leaf = new x509.X509Certificate(issued.certificatePem);
+      expect(leaf.getExtension(x509.BasicConstraintsExtension)?.ca ?? false).toBe(false);
+      const usages = leaf.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
+      expect(usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)).toBe(0);
+      expect(leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages).not.toContain(SERVER_AUTH);
+      expect(leaf.extensions.filter((e) => e.type === `${arc}.1.1`)).toHaveLength(1);
+      expect(readIdentity(derOf(issued.certificatePem), arc)).toEqual({
+        grantId: issueRequest.grantId,
+        subjectUserId: issueRequest.subjectUserId,
+      });
+    });
+
+    it('refuses a CSR whose RSA key has public exponent 1 (its signature proves no key) with ca_csr_invalid', async () => {
+      const { issueRequest } = await request();
+      const csrPem = await forgeableRsaCsr(issueRequest.commonName);
+      await expectCaError(subject.ca.issue({ ...issueRequest, csrPem }), 'ca_csr_invalid');
+    });
+
+    it('refuses to renew a certificate with the same identity extensions from another CA with ca_certificate_unknown', async () => {
+      const { issueRequest, keys, privateKeyPem } = await request();
+      const strangerKeys = (await crypto.subtle.generateKey(P256, true, [
+        'sign',
+        'verify',
+      ])) as webcrypto.CryptoKeyPair;
+      const encoded = encodeIdentity(
+        { grantId: issueRequest.grantId, subjectUserId: issueRequest.subjectUserId },
+        arc,
+      );
+      const now = systemClock.now();
+      const foreign = await x509.X509CertificateGenerator.create({
+        serialNumber: '01',
+        subject: [{ CN: [issueRequest.commonName] }],
+        issuer: root.subjectName,
+        notBefore: new Date(now.getTime() - 60_000),
+        notAfter: new Date(now.getTime() + 3600_000),
+        publicKey: keys.publicKey,
+        signingKey: strangerKeys.privateKey,
+        signingAlgorithm: ECDSA_SHA256,
+        extensions: [
+          new x509.ExtendedKeyUsageExtension([CLIENT_AUTH]),
+          new x509.Extension(encoded.grantId.oid, false, encoded.grantId.der),
+          new x509.Extension(encoded.subjectUserId.oid, false, encoded.subjectUserId.der),
+        ],
+      });
+      await expectCaError(
+        subject.ca.renew({ certificatePem: foreign.toString('pem'), privateKeyPem }),
+        'ca_certificate_unknown',
       );
     });
 
