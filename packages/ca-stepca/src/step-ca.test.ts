@@ -106,7 +106,10 @@ describe('stepCa against a real step-ca', () => {
     expect(new x509.X509Certificate(issued.chainPem[0] as string).subject).toBe(
       'CN=fedtrust test intermediate, O=fedtrust',
     );
-    expect(issued.serial).toMatch(/^[1-9a-f][0-9a-f]*$/);
+    // Canonical serial: lower-case hex of the DER INTEGER content without leading 0x00 sign bytes.
+    expect(issued.serial).toMatch(/^([0-9a-f]{2})+$/);
+    expect(issued.serial).not.toMatch(/^00/);
+    expect(issued.serial).toBe(leaf.serialNumber.toLowerCase().replace(/^(00)+/, ''));
     expect(issued.notAfter.getTime() - issued.notBefore.getTime()).toBe(24 * 3600_000 + 60_000);
     const encoded = encodeIdentity({ grantId: GRANT, subjectUserId: SUBJECT });
     const ext = leaf.extensions.filter((e) => e.type === encoded.grantId.oid);
