@@ -394,6 +394,21 @@ export function pgStore(pool: PgPool, options: PgStoreOptions = {}): PgFederatio
         );
       }),
 
+    replaceSealed: (record, expectedEnvelope) =>
+      run('replaceSealed', () => {
+        const values = [record.id, record.keyId, record.envelope, record.updatedAt];
+        return expectedEnvelope === null
+          ? changed(
+              `INSERT INTO ${t.sealed} (id, key_id, envelope, updated_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (id) DO NOTHING`,
+              values,
+            )
+          : changed(
+              `UPDATE ${t.sealed} SET key_id = $2, envelope = $3, updated_at = $4 WHERE id = $1 AND envelope = $5`,
+              [...values, expectedEnvelope],
+            );
+      }),
+
     getSealed: (id) =>
       run('getSealed', async () => {
         const [row] = await rows(`SELECT * FROM ${t.sealed} WHERE id = $1`, [id]);

@@ -31,6 +31,7 @@ describe('sealed records in SQLite', () => {
       resealed: 3,
       alreadyCurrent: 0,
       failed: [],
+      changed: [],
     });
     const onlyK2 = createSealer({ keys: { k2 }, currentKeyId: 'k2', random: systemRandom });
     for (const id of ids) {

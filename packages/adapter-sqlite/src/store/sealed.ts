@@ -7,7 +7,7 @@ import type { SealedStore } from '@fedtrust/core';
 import type { Connection } from '../connection.js';
 import { ms, sealedFromRow } from '../rows.js';
 
-type SealedMethods = Pick<SealedStore, keyof SealedStore>;
+type SealedMethods = Required<Pick<SealedStore, keyof SealedStore>>;
 
 export function sealedMethods(c: Connection): SealedMethods {
   return {
@@ -18,6 +18,25 @@ export function sealedMethods(c: Connection): SealedMethods {
            ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, envelope = excluded.envelope,
              updated_at = excluded.updated_at`,
         ).run(record.id, record.keyId, record.envelope, ms(record.updatedAt));
+      }),
+
+    replaceSealed: (record, expectedEnvelope) =>
+      c.run('replaceSealed', () => {
+        const values = [record.keyId, record.envelope, ms(record.updatedAt), record.id];
+        const { changes } =
+          expectedEnvelope === null
+            ? c
+                .stmt(
+                  `INSERT INTO sealed_records (key_id, envelope, updated_at, id) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (id) DO NOTHING`,
+                )
+                .run(...values)
+            : c
+                .stmt(
+                  'UPDATE sealed_records SET key_id = ?, envelope = ?, updated_at = ? WHERE id = ? AND envelope = ?',
+                )
+                .run(...values, expectedEnvelope);
+        return changes === 1;
       }),
 
     getSealed: (id) =>

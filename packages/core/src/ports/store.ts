@@ -78,6 +78,14 @@ export interface SealedStore {
   putSealed(record: SealedRecord): Promise<void>;
   getSealed(id: string): Promise<SealedRecord | null>;
   listSealed(): Promise<SealedRecord[]>;
+  /**
+   * Compare-and-set in one atomic statement: write `record` only if the stored envelope of
+   * `record.id` is still `expectedEnvelope` (`null`: only if no record has that id). Returns
+   * whether it wrote; of concurrent callers with the same expectation exactly one wins.
+   * Optional so hosts' own stores keep compiling; every shipped store implements it, and
+   * `resealAll` uses it when present so a key rotation never overwrites a newer secret.
+   */
+  replaceSealed?(record: SealedRecord, expectedEnvelope: string | null): Promise<boolean>;
 }
 
 /** A compensation the enrollment saga still owes: revoke `serial` at the CA. */
@@ -125,7 +133,12 @@ export interface FederationStore extends ProviderTokenStore, AuditStore, SealedS
    * stamps `activatedAt`/`revokedAt` as fits. Returns the updated grant, or `null` when
    * the grant is unknown or its status was not in `from`.
    */
-  transitionGrant(id: string, from: readonly StoredGrantStatus[], to: StoredGrantStatus, at: Date): Promise<Grant | null>;
+  transitionGrant(
+    id: string,
+    from: readonly StoredGrantStatus[],
+    to: StoredGrantStatus,
+    at: Date,
+  ): Promise<Grant | null>;
 
   getPeer(id: string): Promise<Peer | null>;
   listPeers(filter?: { tenantId?: string; status?: PeerStatus }): Promise<Peer[]>;

@@ -47,7 +47,7 @@ describe('parseSealKeys', () => {
     const retired = generateSealKey(systemRandom);
     const ring = parseSealKeys(`${formatSealKey('k1', current)},${formatSealKey('__proto__', retired)}`);
     expect(Object.keys(ring.keys).sort()).toEqual(['__proto__', 'k1']);
-    expect(ring.keys['__proto__']).toEqual(retired);
+    expect(Object.getOwnPropertyDescriptor(ring.keys, '__proto__')?.value).toEqual(retired);
     const first = parseSealKeys(`${formatSealKey('__proto__', current)},${formatSealKey('k1', retired)}`);
     expect(first.currentKeyId).toBe('__proto__');
     expect(createSealer({ ...first, random: systemRandom }).currentKeyId).toBe('__proto__');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../ports/runtime.js';
 import type { SealedRecord, SealedStore } from '../ports/store.js';
 import { systemRandom } from '../system/index.js';
+import { memoryStore } from '../testing/memory-store.js';
 import { createSealer } from './create-sealer.js';
 import { generateSealKey } from './generate-seal-key.js';
 import { resealAll } from './reseal-all.js';
@@ -41,7 +42,7 @@ describe('resealAll', () => {
     await store.putSealed(await sealRecord(rotated, 'client-key:p3', text('secret of client-key:p3'), t0));
 
     const first = await resealAll(store, rotated, { clock: later });
-    expect(first).toEqual({ total: 4, resealed: 3, alreadyCurrent: 1, failed: [] });
+    expect(first).toEqual({ total: 4, resealed: 3, alreadyCurrent: 1, failed: [], changed: [] });
     const onlyNew = createSealer({ keys: { k2 }, currentKeyId: 'k2', random: systemRandom });
     for (const record of store.rows.values()) {
       expect(record.keyId).toBe('k2');
@@ -51,7 +52,13 @@ describe('resealAll', () => {
     expect(store.rows.get('ca:root')?.updatedAt).toEqual(later.now());
     expect(store.rows.get('client-key:p3')?.updatedAt).toEqual(t0);
 
-    expect(await resealAll(store, rotated)).toEqual({ total: 4, resealed: 0, alreadyCurrent: 4, failed: [] });
+    expect(await resealAll(store, rotated)).toEqual({
+      total: 4,
+      resealed: 0,
+      alreadyCurrent: 4,
+      failed: [],
+      changed: [],
+    });
   });
 
   it('reports records it cannot open and leaves them byte for byte as they were', async () => {
@@ -75,6 +82,34 @@ describe('resealAll', () => {
       { id: 'client-key:copied', keyId: 'k1', code: 'seal_open_failed' },
     ]);
     expect(store.rows.get('client-key:orphan')).toEqual(orphan);
+  });
+
+  it('a record another writer replaces while resealAll runs keeps the newer secret (no lost update)', async () => {
+    const store = memoryStore();
+    const old = createSealer({ keys: { k1 }, currentKeyId: 'k1', random: systemRandom });
+    const rotated = createSealer({ keys: { k2, k1 }, currentKeyId: 'k2', random: systemRandom });
+    for (const id of ['client-key:p1', 'client-key:p2']) {
+      await store.putSealed(await sealRecord(old, id, text(`old secret of ${id}`), t0));
+    }
+    // The other writer (a renewal storing a new client key, still under the old key) lands
+    // after resealAll listed the records and before it writes them back.
+    const racing: SealedStore = {
+      ...store,
+      async listSealed() {
+        const listed = await store.listSealed();
+        await store.putSealed(await sealRecord(old, 'client-key:p1', text('renewed secret'), later.now()));
+        return listed;
+      },
+    };
+    const report = await resealAll(racing, rotated, { clock: later });
+    expect(report).toMatchObject({ total: 2, resealed: 1, changed: ['client-key:p1'], failed: [] });
+    const p1 = (await store.getSealed('client-key:p1')) as SealedRecord;
+    expect(new TextDecoder().decode(await openRecord(rotated, p1))).toBe('renewed secret');
+    // A second run moves the renewed record too.
+    expect(await resealAll(store, rotated)).toMatchObject({ resealed: 1, alreadyCurrent: 1, changed: [] });
+    expect(
+      new TextDecoder().decode(await openRecord(rotated, (await store.getSealed('client-key:p1'))!)),
+    ).toBe('renewed secret');
   });
 
   it('stops on a store failure instead of reporting success', async () => {

@@ -19,14 +19,18 @@ export interface ResealReport {
   alreadyCurrent: number;
   /** Records that did not open (unknown key, tampered envelope); left as they were. */
   failed: Array<{ id: string; keyId: string; code: string }>;
+  /** Ids of records another writer replaced while this ran; left as that writer wrote them. */
+  changed: string[];
 }
 
 /**
  * Re-seals every record whose envelope names another key than `sealer.currentKeyId`, one
- * record at a time: each record is replaced by a single `putSealed`, so a run stopped half-way
+ * record at a time: each record is replaced in a single write, so a run stopped half-way
  * leaves every record openable and a second run finishes the job. A record that does not open
- * is reported in `failed`, never overwritten. Run it as an operator action: a secret rewritten
- * by another writer while this runs may be overwritten by its resealed older value.
+ * is reported in `failed`, never overwritten. Each write is a compare-and-set on the envelope
+ * that was read (`replaceSealed`), so a secret another writer replaced meanwhile is kept and
+ * reported in `changed`; a store without `replaceSealed` falls back to `putSealed`, and then
+ * such a secret may be overwritten by its resealed older value.
  * `updatedAt` is stamped from `options.clock` when given, else kept (the secret did not change).
  */
 export async function resealAll(
@@ -35,7 +39,13 @@ export async function resealAll(
   options: { clock?: Clock } = {},
 ): Promise<ResealReport> {
   const records = await store.listSealed();
-  const report: ResealReport = { total: records.length, resealed: 0, alreadyCurrent: 0, failed: [] };
+  const report: ResealReport = {
+    total: records.length,
+    resealed: 0,
+    alreadyCurrent: 0,
+    failed: [],
+    changed: [],
+  };
   for (const record of records) {
     let keyId = record.keyId;
     try {
@@ -47,7 +57,12 @@ export async function resealAll(
       const plaintext = await openRecord(sealer, record);
       const next = await sealRecord(sealer, record.id, plaintext, options.clock?.now() ?? record.updatedAt);
       plaintext.fill(0);
-      await store.putSealed(next);
+      if (store.replaceSealed === undefined) {
+        await store.putSealed(next);
+      } else if (!(await store.replaceSealed(next, record.envelope))) {
+        report.changed.push(record.id);
+        continue;
+      }
       report.resealed += 1;
     } catch (error) {
       // Store failures abort: continuing would report counts the database does not hold.

@@ -265,6 +265,13 @@ export function memoryStore(): FederationStore {
       sealed.set(record.id, copy(record));
     },
 
+    async replaceSealed(record, expectedEnvelope) {
+      await enter('replaceSealed');
+      if ((sealed.get(record.id)?.envelope ?? null) !== expectedEnvelope) return false;
+      sealed.set(record.id, copy(record));
+      return true;
+    },
+
     async getSealed(id) {
       await enter('getSealed');
       const record = sealed.get(id);
