@@ -1,3 +1,6 @@
+import 'reflect-metadata';
+import type { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { isFedtrustError } from '../errors/fedtrust-error.js';
 import type { Grant, Peer } from '../grant/types.js';
@@ -61,6 +64,11 @@ async function seeded(grantOverrides: Partial<Grant> = {}) {
   const { ca, issued } = unreachableCa();
   const deps = { store, ca, clock, random: systemRandom };
   return { store, clock, grant, peer, token, deps, issued };
+}
+
+/** The one-block PEM the saga forwards: the verified DER, 64-column base64. */
+function canonical(csrPem: string): string {
+  return x509.PemConverter.encode(x509.PemConverter.decodeFirst(csrPem), 'CERTIFICATE REQUEST');
 }
 
 async function failure(promise: Promise<unknown>) {
@@ -146,6 +154,33 @@ describe('enrollPeer before issuance', () => {
     await unchanged(s);
   });
 
+  it('refuses a CSR carrying the peer name plus a second common name with 400 enrollment_csr_mismatch', async () => {
+    const s = await seeded();
+    const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: [{ CN: [PEER_NAME] }, { CN: ['gw-admin.example.test'] }],
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    });
+    expect(await failure(enrollPeer({ token: s.token, csrPem: csr.toString('pem') }, s.deps))).toEqual({
+      code: 'enrollment_csr_mismatch',
+      status: 400,
+    });
+    expect(s.issued).toHaveLength(0);
+  });
+
+  it('hands the CA exactly the request it verified, not the PEM text the peer sent', async () => {
+    const s = await seeded();
+    const { csrPem } = await makeCsr(PEER_NAME);
+    const decoy = (await makeCsr(PEER_NAME)).csrPem.replace(/CERTIFICATE REQUEST/g, 'X509 CRL');
+    await failure(enrollPeer({ token: s.token, csrPem: `${decoy}\n${csrPem}` }, s.deps));
+    expect(s.issued).toHaveLength(1);
+    expect(s.issued[0]!.csrPem).toBe(canonical(csrPem));
+  });
+
   it('refuses with 409 enrollment_state_invalid when the grant was revoked after the token was issued', async () => {
     const s = await seeded();
     const revoked = await s.store.transitionGrant(s.grant.id, ['pending'], 'revoked', T0);
@@ -181,7 +216,7 @@ describe('enrollPeer before issuance', () => {
     });
     expect(s.issued).toEqual([
       {
-        csrPem,
+        csrPem: canonical(csrPem),
         commonName: PEER_NAME,
         grantId: s.grant.id,
         subjectUserId: s.grant.subjectUserId,

@@ -59,6 +59,7 @@ function message(error: unknown): string {
  * proceeds); grant and peer are both still pending and the grant unexpired
  * (`enrollment_state_invalid`); the CSR's only common name is the peer's registered name
  * (`enrollment_csr_mismatch`). Nothing is written before issuance except the redemption.
+ * The CA receives the verified request re-encoded, never the peer's PEM text.
  *
  * After issuance: bind the certificate, activate the peer, then the grant — each a
  * conditional store update. If any step fails, the certificate is revoked at the CA, its
@@ -113,7 +114,7 @@ export async function enrollPeer(input: EnrollPeerInput, deps: EnrollPeerDeps): 
   let issued: IssuedCertificate;
   try {
     issued = await deps.ca.issue({
-      csrPem: input.csrPem,
+      csrPem: csr.pem,
       commonName: peer.name,
       grantId: grant.id,
       subjectUserId: grant.subjectUserId,

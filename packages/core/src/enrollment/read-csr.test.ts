@@ -3,7 +3,7 @@ import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeCsr, tamperCsrSignature } from '../testing/ca-conformance.js';
+import { forgeableRsaCsr, makeCsr, tamperCsrSignature } from '../testing/ca-conformance.js';
 import { readCsr } from './read-csr.js';
 
 async function csrWith(
@@ -95,6 +95,32 @@ describe('readCsr', () => {
     ],
   ])('refuses %s', async (_label, pem) => {
     expect(await refusal(pem)).toEqual({ code: 'enrollment_csr_invalid', status: 400 });
+  });
+
+  it('refuses an RSA key whose signature proves no possession (public exponent 1) or shorter than 2048 bits', async () => {
+    expect(await refusal(await forgeableRsaCsr('peer.example.test'))).toEqual({
+      code: 'enrollment_csr_invalid',
+      status: 400,
+    });
+    const rsa1024 = {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 1024,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    };
+    const { pem } = await csrWith(rsa1024, rsa1024);
+    expect(await refusal(pem)).toEqual({ code: 'enrollment_csr_invalid', status: 400 });
+  });
+
+  it('returns the verified request re-encoded as one canonical PEM block, whatever surrounds it', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    const other = await makeCsr('other.example.test');
+    const decoy = other.csrPem.replace(/CERTIFICATE REQUEST/g, 'DECOY');
+    const read = await readCsr(`${decoy}\nsome text\n${csrPem.replace(/\n/g, '\r\n')}`);
+    expect(read.pem).toBe(
+      x509.PemConverter.encode(x509.PemConverter.decodeFirst(csrPem), 'CERTIFICATE REQUEST'),
+    );
+    expect(new x509.Pkcs10CertificateRequest(read.pem).subject).toBe('CN=peer.example.test');
   });
 
   it('refuses trailing bytes after the request', async () => {

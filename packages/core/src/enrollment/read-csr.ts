@@ -18,7 +18,16 @@ export interface VerifiedCsr {
   commonNames: string[];
   /** DER SubjectPublicKeyInfo of the key the CSR asks to certify. */
   subjectPublicKeyInfo: Uint8Array;
+  /**
+   * Exactly the verified request as one `CERTIFICATE REQUEST` block (64-column base64, `\n`).
+   * Forward this, never the text the peer sent: a CA's PEM reader may pick another block
+   * (peculiar and Go take the first block of any label) than the one verified here.
+   */
+  pem: string;
 }
+
+/** RSA below this is refused; both shipped CAs refuse it too, and the token is not yet spent. */
+const MIN_RSA_BITS = 2048;
 
 /** Larger than any CSR a peer sends (an RSA-4096 CSR is under 2 KiB); bounds the work for hostile input. */
 const MAX_PEM_LENGTH = 16 * 1024;
@@ -187,6 +196,29 @@ function decodePem(csrPem: string): Uint8Array {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
+function encodePem(der: Uint8Array): string {
+  const base64 = Buffer.from(der).toString('base64');
+  const lines = ['-----BEGIN CERTIFICATE REQUEST-----'];
+  for (let i = 0; i < base64.length; i += 64) lines.push(base64.slice(i, i + 64));
+  lines.push('-----END CERTIFICATE REQUEST-----');
+  return lines.join('\n');
+}
+
+/**
+ * An RSA signature proves possession only with a real exponent: with e = 1 the padded digest
+ * is its own signature, and WebCrypto verifies it. Odd and at least 65537 (CA/Browser Forum
+ * baseline), modulus at least 2048 bits.
+ */
+function checkRsaKey(algorithm: webcrypto.KeyAlgorithm): void {
+  const rsa = algorithm as webcrypto.RsaHashedKeyAlgorithm;
+  if (rsa.name !== 'RSASSA-PKCS1-v1_5') return;
+  if (rsa.modulusLength < MIN_RSA_BITS) throw invalid(`RSA keys need at least ${MIN_RSA_BITS} bits`);
+  let exponent = 0n;
+  for (const byte of rsa.publicExponent) exponent = exponent * 256n + BigInt(byte);
+  if (exponent < 65537n || exponent % 2n === 0n)
+    throw invalid('the RSA public exponent is too small or even');
+}
+
 function keyAlgorithm(der: Uint8Array, spki: Element, signatureOid: string) {
   const signature = SIGNATURES[signatureOid];
   if (!signature) throw invalid(`unsupported signature algorithm ${signatureOid}`);
@@ -214,7 +246,8 @@ function keyAlgorithm(der: Uint8Array, spki: Element, signatureOid: string) {
 
 /**
  * Parses a PEM PKCS#10 request and verifies its self-signature with WebCrypto. Accepts
- * ECDSA (P-256/384/521), RSA PKCS#1 v1.5 and Ed25519. Throws `enrollment_csr_invalid`
+ * ECDSA (P-256/384/521), RSA PKCS#1 v1.5 (at least 2048 bits, odd exponent at least 65537)
+ * and Ed25519. Returns the verified DER re-encoded as `pem` for the CA. Throws `enrollment_csr_invalid`
  * (400) for anything unparsable, unsupported or whose signature does not verify; never
  * returns an unverified CSR.
  */
@@ -275,15 +308,17 @@ export async function readCsr(csrPem: string): Promise<VerifiedCsr> {
     const key = await crypto.subtle.importKey('spki', subjectPublicKeyInfo, algorithm.importParams, false, [
       'verify',
     ]);
+    checkRsaKey(key.algorithm);
     verified = await crypto.subtle.verify(
       algorithm.verifyParams,
       key,
       signatureBytes,
       der.subarray(info.start, info.end),
     );
-  } catch {
+  } catch (error) {
+    if (error instanceof EnrollPeerError) throw error;
     throw invalid('the public key cannot be imported');
   }
   if (!verified) throw invalid('the signature does not verify with the key it carries');
-  return { commonNames: commonNamesOf(der, subject), subjectPublicKeyInfo };
+  return { commonNames: commonNamesOf(der, subject), subjectPublicKeyInfo, pem: encodePem(der) };
 }
