@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hashToken } from '../enrollment/hash-token.js';
 import { SessionRegistry } from '../registry/session-registry.js';
 import { memoryStore } from '../testing/memory-store.js';
 import { countingRandom, faultyStore, manualClock } from './admission.fixtures.js';
@@ -94,5 +96,70 @@ describe('connectProvider', () => {
       expect.objectContaining({ connectionId: 'c2', authState: 'bearerless_duplicate', eligible: false }),
     ]);
     expect(registry.eligible()).toEqual([]);
+  });
+
+  it("refuses a tokenless connection that reuses the live holder's connection id before admission, so the holder's token stays active", async () => {
+    const { deps, plan, inner, registry } = setup();
+    const first = await connectProvider({ providerId: 'p', connectionId: 'c1' }, deps);
+    const token = first.accepted ? (first.decision.token as string) : '';
+    plan.calls.length = 0;
+    expect(await connectProvider({ providerId: 'p', connectionId: 'c1' }, deps)).toEqual({
+      accepted: false,
+      refusal: 'live_session_protected',
+    });
+    expect(plan.calls).toEqual([]);
+    const active = (await inner.listProviderTokens({ providerId: 'p' })).filter((t) => t.revokedAt === null);
+    expect(active.map((t) => t.tokenHash)).toEqual([hashToken(token)]);
+    expect(registry.get('p')).toMatchObject({ connectionId: 'c1', authState: 'self_minted' });
+  });
+
+  it.each([
+    ['a fractional capacity', { capacity: 1.5 }],
+    ['a negative capacity', { capacity: -1 }],
+    ['an empty connection id', { connectionId: '' }],
+  ])('refuses %s with session_invalid before admission touches the store', async (_label, bad) => {
+    const { deps, plan, inner, registry } = setup();
+    await expect(
+      connectProvider({ providerId: 'p', connectionId: 'c1', ...bad }, deps),
+    ).rejects.toMatchObject({ code: 'session_invalid', status: 400 });
+    expect(plan.calls).toEqual([]);
+    expect(await inner.listProviderTokens()).toEqual([]);
+    expect(registry.size).toBe(0);
+  });
+
+  it('property: tokenless connects racing for one provider id under any store interleaving leave the registered holder with the one active token it was given', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 2, max: 4 }), async (s, racers) => {
+        const inner = memoryStore();
+        const { store } = faultyStore(inner, {
+          before: (operation) => s.schedule(Promise.resolve(), operation),
+        });
+        const registry = new SessionRegistry();
+        const deps: ConnectDeps = {
+          store,
+          registry,
+          requireProviderTokens: false,
+          clock: manualClock(),
+          random: countingRandom(),
+        };
+        const outcomes = await s.waitFor(
+          Promise.all(
+            Array.from({ length: racers }, (_, i) =>
+              connectProvider({ providerId: 'p', connectionId: `c${i}` }, deps),
+            ),
+          ),
+        );
+        const holder = registry.get('p');
+        const winners = outcomes.filter((o) => o.accepted && o.session.authState === 'self_minted');
+        expect(winners).toHaveLength(1);
+        expect(holder?.connectionId).toBe(winners[0]?.accepted ? winners[0].session.connectionId : null);
+        const given = winners[0]?.accepted ? (winners[0].decision.token as string) : '';
+        const active = (await inner.listProviderTokens({ providerId: 'p' })).filter(
+          (t) => t.revokedAt === null,
+        );
+        expect(active.map((t) => t.tokenHash)).toEqual([hashToken(given)]);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -98,7 +98,31 @@ describe('incident replay', () => {
     expect(JSON.stringify(sink.events)).not.toContain(victimToken);
   });
 
-  it('incident replay (race): an impostor whose self-heal overlaps the victim registering is refused by the registry, and its fresh token is revoked and withheld', async () => {
+  it('incident replay (blip not yet noticed): the reconnect is refused while the dead socket is still registered, without touching the token, and is self-healed once the host drops that socket', async () => {
+    const store = memoryStore();
+    const registry = new SessionRegistry();
+    const deps: ConnectDeps = {
+      store,
+      registry,
+      requireProviderTokens: false,
+      clock: manualClock(),
+      random: countingRandom(),
+    };
+    accepted(await connectProvider({ providerId: 'old-a', connectionId: 'a1' }, deps));
+    const before = await store.listProviderTokens({ providerId: 'old-a' });
+    // The client cannot be told from an impostor: both are tokenless with the same id.
+    expect(await connectProvider({ providerId: 'old-a', connectionId: 'a2' }, deps)).toEqual({
+      accepted: false,
+      refusal: 'live_session_protected',
+    });
+    expect(await store.listProviderTokens({ providerId: 'old-a' })).toEqual(before);
+    expect(registry.unregister('old-a', 'a1')).toBe(true);
+    const retry = accepted(await connectProvider({ providerId: 'old-a', connectionId: 'a3' }, deps));
+    expect(retry.decision).toMatchObject({ authState: 'self_minted', event: 'self_heal' });
+    expect(registry.eligible().map((s) => s.connectionId)).toEqual(['a3']);
+  });
+
+  it('incident replay (race): an impostor whose self-heal overlaps a victim registering outside connectProvider (another code path) is refused by the registry, and its fresh token is revoked and withheld', async () => {
     const store = memoryStore();
     const clock = manualClock();
     const random = countingRandom();
@@ -126,9 +150,10 @@ describe('incident replay', () => {
     });
     if (!outcome.accepted) expect(outcome.decision).not.toHaveProperty('token');
     expect(registry.snapshot().map((s) => [s.connectionId, s.eligible])).toEqual([['v1', true]]);
-    // Known cost of the settling window: the self-heal rotated the victim's never-used token, and
-    // the impostor's replacement is revoked, so no one holds an active token for this id. The
-    // victim's live session is untouched; its next tokenless connect is minted afresh.
+    // Known cost when a registration bypasses connectProvider's per-provider serialisation (or
+    // lands on another replica's registry): the self-heal rotated the victim's never-used token,
+    // and the impostor's replacement is revoked, so no one holds an active token for this id.
+    // The victim's live session is untouched; its next tokenless connect is minted afresh.
     expect(
       (await store.listProviderTokens({ providerId: 'victim' })).filter((t) => t.revokedAt === null),
     ).toEqual([]);

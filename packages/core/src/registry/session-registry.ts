@@ -114,7 +114,12 @@ function refusalOf(newcomer: ProviderSession, holder: ProviderSession | undefine
   return routableAuthState(holder.authState) ? 'live_session_protected' : null;
 }
 
-function toSession(entry: SessionRegistration): ProviderSession {
+/**
+ * Throws what `register` throws for a malformed registration (`session_invalid`: missing
+ * provider or connection id, impossible slot counts), so a caller can refuse one before
+ * anything with side effects runs. The auth state is not checked here.
+ */
+export function assertSessionShape(entry: Omit<SessionRegistration, 'authState'>): void {
   if (typeof entry !== 'object' || entry === null) throw invalid('Pass a session object.');
   const { providerId, connectionId } = entry;
   if (typeof providerId !== 'string' || providerId.length === 0)
@@ -128,13 +133,18 @@ function toSession(entry: SessionRegistration): ProviderSession {
     throw invalid('capacity must be a whole number of at least 0.');
   if (!Number.isSafeInteger(inFlight) || inFlight < 0)
     throw invalid('inFlight must be a whole number of at least 0.');
+}
+
+function toSession(entry: SessionRegistration): ProviderSession {
+  if (typeof entry !== 'object' || entry === null) throw invalid('Pass a session object.');
   const session: ProviderSession = {
-    providerId,
-    connectionId,
+    providerId: entry.providerId,
+    connectionId: entry.connectionId,
     authState: entry.authState,
-    capacity,
-    inFlight,
+    capacity: entry.capacity ?? 1,
+    inFlight: entry.inFlight ?? 0,
   };
+  assertSessionShape(session);
   // Never keep more than a prefix, whatever the caller passed.
   if (typeof entry.tokenPrefix === 'string') session.tokenPrefix = entry.tokenPrefix.slice(0, 8);
   return session;
