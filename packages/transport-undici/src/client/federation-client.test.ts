@@ -1,5 +1,8 @@
 /** The client over real mTLS on 127.0.0.1: typed calls, denies, sealed keys and renewal. */
-import type { CertificateAuthority, IssuedCertificate } from '@fedtrust/core';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { IssuedCertificate } from '@fedtrust/core';
+import { resumePeer, suspendPeer } from '@fedtrust/core';
+import { systemClock } from '@fedtrust/core/system';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   arraySource,
@@ -45,25 +48,6 @@ function client(
   options: Partial<FederationClientOptions> = {},
 ) {
   return createFederationClient({ peers: [peerOptions(enrolled, extra)], timeoutMs: 5_000, ...options });
-}
-
-/** What the serving gateway's CA adapter does on renewal: renew, then bind the new serial to the peer. */
-function bindingCa(enrolled: Enrolled): CertificateAuthority {
-  return {
-    ...gateway.ca,
-    async renew(request) {
-      const issued = await gateway.ca.renew(request);
-      await gateway.store.bindCertificate({
-        serial: issued.serial,
-        peerId: enrolled.peer.id,
-        grantId: enrolled.grant.id,
-        notBefore: issued.notBefore,
-        notAfter: issued.notAfter,
-        revokedAt: null,
-      });
-      return issued;
-    },
-  };
 }
 
 describe('createFederationClient over mTLS', () => {
@@ -117,10 +101,10 @@ describe('createFederationClient over mTLS', () => {
   });
 });
 
-describe('renewal', () => {
+describe('renewal through the peer', () => {
   it('loses no request of a stream when the certificate is renewed and the Agent swapped mid-stream', async () => {
     const enrolled = await gateway.enrol({ ...SCOPE, max_rows_per_query: 1 });
-    await using c = client(enrolled, { renewal: { ca: bindingCa(enrolled) } });
+    await using c = client(enrolled);
     const peer = c.peer('work');
     const before = peer.certificate().serial;
     const results: Array<Promise<unknown>> = [];
@@ -136,12 +120,36 @@ describe('renewal', () => {
     expect(renewed?.serial).not.toBe(before);
     expect(peer.certificate().serial).toBe(renewed?.serial);
     expect((await peer.list('notes')).rows).toHaveLength(1);
-    const serials = new Set(
-      (await gateway.store.listAudit('federation'))
-        .filter((r) => r.event.grantId === enrolled.grant.id && r.event.verb === 'list')
-        .map((r) => r.event.certSerial),
-    );
-    expect(serials).toEqual(new Set([before, renewed?.serial]));
+
+    // The serving gateway bound the new serial to the same peer and grant before answering.
+    expect(await gateway.store.getCertificateBinding(renewed?.serial as string)).toMatchObject({
+      peerId: enrolled.peer.id,
+      grantId: enrolled.grant.id,
+      revokedAt: null,
+    });
+    const records = await gateway.store.listAudit('federation');
+    const ours = records.filter((r) => r.event.grantId === enrolled.grant.id);
+    const listSerials = new Set(ours.filter((r) => r.event.verb === 'list').map((r) => r.event.certSerial));
+    expect(listSerials).toEqual(new Set([before, renewed?.serial]));
+    expect(ours.filter((r) => r.event.verb === 'renew').map((r) => r.event)).toEqual([
+      expect.objectContaining({
+        outcome: 'allow',
+        certSerial: before,
+        resource: `certificate/${renewed?.serial}`,
+      }),
+    ]);
+  });
+
+  it('keeps the same key: the renewed certificate certifies the key the client already holds', async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    await using c = client(enrolled);
+    const renewed = await c.peer('work').renew();
+    expect(
+      new X509Certificate(renewed.certificatePem).checkPrivateKey(
+        createPrivateKey(enrolled.key.privateKeyPem),
+      ),
+    ).toBe(true);
+    expect((await c.peer('work').capabilities()).grantId).toBe(enrolled.grant.id);
   });
 
   it('renews on its own once two thirds of the lifetime have passed', async () => {
@@ -155,7 +163,6 @@ describe('renewal', () => {
       enrolled,
       {
         renewal: {
-          ca: bindingCa(enrolled),
           onRenewed: (issued) => {
             offsetMs = 0;
             resolveRenewed(issued);
@@ -167,6 +174,44 @@ describe('renewal', () => {
     const issued = await renewed;
     expect(issued.serial).not.toBe(enrolled.serial);
     expect(c.peer('work').certificate().serial).toBe(issued.serial);
+    expect((await gateway.store.getCertificateBinding(issued.serial))?.grantId).toBe(enrolled.grant.id);
     expect((await c.peer('work').capabilities()).grantId).toBe(enrolled.grant.id);
+  });
+
+  it('keeps the current certificate when the peer refuses the renewal', async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    await using c = client(enrolled);
+    await suspendPeer(enrolled.peer.id, { store: gateway.store, clock: systemClock });
+    await expect(c.peer('work').renew()).rejects.toMatchObject({ status: 403, reason: 'peer_suspended' });
+    expect(c.peer('work').certificate().serial).toBe(enrolled.serial);
+    await resumePeer(enrolled.peer.id, { store: gateway.store, clock: systemClock });
+    expect((await c.peer('work').capabilities()).grantId).toBe(enrolled.grant.id);
+  });
+
+  it('does not renew at all with renewal: false', async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    await using c = client(enrolled, { renewal: false });
+    await expect(c.peer('work').renew()).rejects.toMatchObject({ code: 'renewal_not_configured' });
+  });
+});
+
+describe('renewal through a CA port the host reaches', () => {
+  it('is denied cert_not_bound until the host binds the new serial at the serving gateway', async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    // The gateway's own CA, reached directly: it renews, but nothing records the new serial.
+    await using c = client(enrolled, { renewal: { ca: gateway.ca } });
+    const peer = c.peer('work');
+    const renewed = await peer.renew();
+    expect(renewed.serial).not.toBe(enrolled.serial);
+    await expect(peer.capabilities()).rejects.toMatchObject({ status: 403, reason: 'cert_not_bound' });
+    await gateway.store.bindCertificate({
+      serial: renewed.serial,
+      peerId: enrolled.peer.id,
+      grantId: enrolled.grant.id,
+      notBefore: renewed.notBefore,
+      notAfter: renewed.notAfter,
+      revokedAt: null,
+    });
+    expect((await peer.capabilities()).grantId).toBe(enrolled.grant.id);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The federation server and client with client certificates from a real step-ca: enrolment
- * through `POST /enroll`, allowed and denied requests, revocation, and renewal through
- * step-ca's mTLS `/1.0/renew`. The gateway's own TLS certificate comes from its local CA, so
- * client and server certificates chain to different pinned roots, as in production.
+ * through `POST /enroll`, allowed and denied requests, revocation, and renewal — through the
+ * gateway's `POST /renew` (which signs at step-ca and binds), and directly at step-ca's mTLS
+ * `/1.0/renew` (which binds nothing). The gateway's own TLS certificate comes from its local
+ * CA, so client and server certificates chain to different pinned roots, as in production.
  */
 
 import { stepCa } from '@fedtrust/ca-stepca';
@@ -32,7 +33,7 @@ afterAll(async () => {
   await running?.stop();
 });
 
-function clientFor(enrolled: Enrolled, renewalCa?: CertificateAuthority) {
+function clientFor(enrolled: Enrolled, renewal?: { ca: CertificateAuthority }) {
   return createFederationClient({
     peers: [
       {
@@ -42,7 +43,7 @@ function clientFor(enrolled: Enrolled, renewalCa?: CertificateAuthority) {
         certificatePem: enrolled.certificatePem,
         chainPem: enrolled.chainPem,
         privateKey: enrolled.key.privateKeyPem,
-        ...(renewalCa === undefined ? {} : { renewal: { ca: renewalCa } }),
+        ...(renewal === undefined ? {} : { renewal }),
       },
     ],
   });
@@ -63,30 +64,39 @@ describe('with certificates from step-ca', () => {
     await expect(peer.capabilities()).rejects.toMatchObject({ status: 403, reason: 'grant_revoked' });
   });
 
-  it('renews through step-ca and keeps serving on the new certificate', async () => {
+  it("renews through the gateway's route, which signs at step-ca and binds the new serial before answering", async () => {
     const enrolled = await gateway.enrol(SCOPE);
-    const binding: CertificateAuthority = {
-      ...ca,
-      async renew(request) {
-        const issued = await ca.renew(request);
-        await gateway.store.bindCertificate({
-          serial: issued.serial,
-          peerId: enrolled.peer.id,
-          grantId: enrolled.grant.id,
-          notBefore: issued.notBefore,
-          notAfter: issued.notAfter,
-          revokedAt: null,
-        });
-        return issued;
-      },
-    };
-    await using client = clientFor(enrolled, binding);
+    await using client = clientFor(enrolled);
     const peer = client.peer('work');
     expect((await peer.capabilities()).grantId).toBe(enrolled.grant.id);
     const renewed = await peer.renew();
     expect(renewed.serial).not.toBe(enrolled.serial);
+    expect(renewed.chainPem.length).toBeGreaterThan(0);
+    expect(await gateway.store.getCertificateBinding(renewed.serial)).toMatchObject({
+      grantId: enrolled.grant.id,
+      peerId: enrolled.peer.id,
+      revokedAt: null,
+    });
     expect((await peer.list('notes')).rows).toHaveLength(2);
     const last = await gateway.store.tailAudit('federation', 1);
     expect(last[0]?.event).toMatchObject({ outcome: 'allow', certSerial: renewed.serial });
+  });
+
+  it("renews directly at step-ca's /1.0/renew, and the gateway denies the new serial cert_not_bound until the host binds it", async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    await using client = clientFor(enrolled, { ca });
+    const peer = client.peer('work');
+    const renewed = await peer.renew();
+    expect(renewed.serial).not.toBe(enrolled.serial);
+    await expect(peer.capabilities()).rejects.toMatchObject({ status: 403, reason: 'cert_not_bound' });
+    await gateway.store.bindCertificate({
+      serial: renewed.serial,
+      peerId: enrolled.peer.id,
+      grantId: enrolled.grant.id,
+      notBefore: renewed.notBefore,
+      notAfter: renewed.notAfter,
+      revokedAt: null,
+    });
+    expect((await peer.list('notes')).rows).toHaveLength(2);
   });
 });
