@@ -6,10 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { pgStore } from '@fedtrust/adapter-pg';
-import { sqliteStore } from '@fedtrust/adapter-sqlite';
+import type { PgFederationStore } from '@fedtrust/adapter-pg';
 import { type FederationStore, FedtrustError, isFedtrustError } from '@fedtrust/core';
-import pg from 'pg';
 import { UsageError } from '../output/exit-codes.js';
 
 /** A parsed store URL. `display` never contains a password. */
@@ -116,8 +114,9 @@ export async function openStore(
   location: StoreLocation,
   options: { mode: OpenMode; migrationsDir?: string | undefined },
 ): Promise<OpenedStore> {
+  // Each adapter (and its driver) is loaded only when its URL is used, so a run pays for one.
   const opened =
-    location.kind === 'sqlite' ? openSqlite(location, options) : await openPostgres(location, options);
+    location.kind === 'sqlite' ? await openSqlite(location, options) : await openPostgres(location, options);
   if (options.mode === 'use') {
     try {
       const status = await opened.status();
@@ -130,16 +129,17 @@ export async function openStore(
   return opened;
 }
 
-function openSqlite(
+async function openSqlite(
   location: Extract<StoreLocation, { kind: 'sqlite' }>,
   options: { mode: OpenMode; migrationsDir?: string | undefined },
-): OpenedStore {
+): Promise<OpenedStore> {
   if (options.mode !== 'migrate' && !existsSync(location.path)) {
     throw new FedtrustError('store_not_found', `The SQLite file ${location.path} does not exist.`, {
       status: 404,
       remediation: `Create and migrate it with \`fedtrust migrate --store sqlite:${location.path}\`, or fix the path.`,
     });
   }
+  const { sqliteStore } = await import('@fedtrust/adapter-sqlite');
   const store = sqliteStore(location.path, {
     migrate: false,
     ...(options.migrationsDir === undefined ? {} : { migrationsDir: options.migrationsDir }),
@@ -157,6 +157,7 @@ async function openPostgres(
   location: Extract<StoreLocation, { kind: 'postgres' }>,
   options: { mode: OpenMode; migrationsDir?: string | undefined },
 ): Promise<OpenedStore> {
+  const [{ pgStore }, { default: pg }] = await Promise.all([import('@fedtrust/adapter-pg'), import('pg')]);
   const pool = new pg.Pool({
     connectionString: location.connectionString,
     max: 4,
@@ -164,7 +165,7 @@ async function openPostgres(
   });
   // An idle client losing its connection must not crash the CLI; the next query reports it.
   pool.on('error', () => {});
-  let store: ReturnType<typeof pgStore>;
+  let store: PgFederationStore;
   try {
     store = pgStore(pool, {
       ...(location.schema === undefined ? {} : { schema: location.schema }),

@@ -4,8 +4,7 @@
  *
  * @module @fedtrust/cli
  */
-import { localCa } from '@fedtrust/ca-local';
-import { type StepCa, stepCa } from '@fedtrust/ca-stepca';
+import type { StepCa } from '@fedtrust/ca-stepca';
 import type { CertificateAuthority, Clock, Random } from '@fedtrust/core';
 import { systemClock, systemRandom } from '@fedtrust/core/system';
 import type { CliIo } from '../io.js';
@@ -165,6 +164,7 @@ export class Runtime {
     if (ca === 'local') {
       const pinnedRootPem = this.pinnedRoot();
       const { store } = await this.store(storeMode);
+      const { localCa } = await import('@fedtrust/ca-local');
       const authority = localCa({
         store,
         sealer: this.sealer().sealer,
@@ -198,6 +198,7 @@ export class Runtime {
       this.io.cwd,
       '--provisioner-password-file',
     ).replace(/\r?\n$/, '');
+    const { stepCa } = await import('@fedtrust/ca-stepca');
     let authority: StepCa;
     try {
       authority = stepCa({

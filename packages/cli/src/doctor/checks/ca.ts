@@ -5,7 +5,6 @@
  * @module @fedtrust/cli
  */
 import { X509Certificate } from 'node:crypto';
-import { STEP_CA_ERRORS } from '@fedtrust/ca-stepca';
 import { isFedtrustError } from '@fedtrust/core';
 import { type Check, type Finding, result } from '../types.js';
 
@@ -41,7 +40,7 @@ export const caCheck: Check = async (rt) => {
       summary: `${opened.url ?? 'local CA'} is not reachable: ${health.detail ?? 'unhealthy'}`,
       remediation:
         opened.kind === 'stepca'
-          ? STEP_CA_ERRORS.ca_unreachable.remediation
+          ? (await import('@fedtrust/ca-stepca')).STEP_CA_ERRORS.ca_unreachable.remediation
           : 'Check the local CA records in the store and the sealing keys.',
       details: { kind: opened.kind, url: opened.url },
     });
