@@ -70,6 +70,49 @@ describe('a host pool whose default isolation is REPEATABLE READ', () => {
     expect(await fx.count(schema, 'audit_events')).toBe(200);
   });
 
+  it('single-statement primitives stay fail-closed: 16 racing redemptions give one ok, the rest refused or 40001', async () => {
+    const pool = repeatableReadPool(8);
+    const store = pgStore(pool, { schema: fx.schemaName() });
+    await store.migrate();
+    const at = new Date('2031-01-01T00:00:00.000Z');
+    await store.createGrant(
+      {
+        id: 'g-1',
+        tenantId: 't',
+        peerId: 'p-1',
+        subjectUserId: 'u-1',
+        scope: { resources: ['tasks'], max_rows_per_query: 1 },
+        status: 'pending',
+        createdAt: at,
+        activatedAt: null,
+        revokedAt: null,
+        expiresAt: null,
+      },
+      { id: 'p-1', name: 'p-1.test', tenantId: 't', status: 'pending', createdAt: at, updatedAt: at },
+    );
+    const tokenHash = 'a'.repeat(64);
+    await store.insertEnrollmentToken({
+      tokenHash,
+      prefix: 'fte_aaaa',
+      grantId: 'g-1',
+      peerId: 'p-1',
+      createdAt: at,
+      expiresAt: new Date(at.getTime() + 900_000),
+      usedAt: null,
+    });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 16 }, () => store.redeemEnrollmentToken(tokenHash, new Date(at.getTime() + 1))),
+    );
+    const outcomes = settled.map((s) =>
+      s.status === 'fulfilled'
+        ? s.value.outcome
+        : `${(s.reason as { code?: string }).code}:${(s.reason as { details?: { sqlstate?: string } }).details?.sqlstate}`,
+    );
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(1);
+    expect(outcomes.every((o) => ['ok', 'already_used', 'store_error:40001'].includes(o))).toBe(true);
+    expect(await fx.count(store.schema, 'enrollment_tokens', 'used_at IS NOT NULL')).toBe(1);
+  });
+
   it('two replicas migrating a new schema at once both succeed and apply each migration once', async () => {
     const schema = fx.schemaName();
     const a = pgStore(repeatableReadPool(2), { schema });
