@@ -3,11 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { DENY_STATUS, type DenyReason } from '../errors/deny-reasons.js';
 import { StoreError } from '../errors/fedtrust-error.js';
 import type { CertificateBinding, Grant, Peer } from '../grant/types.js';
+import { identifyConnection } from '../oid/identify-connection.js';
 import type { HostAuthorizer, RbacRequest } from '../ports/host.js';
 import { defineResources } from '../scope/define-resources.js';
 import { parseScope } from '../scope/parse-scope.js';
 import { type Scope, VERBS, type Verb } from '../scope/types.js';
-import { scopeArbitrary, uuidArbitrary } from '../testing/arbitraries.js';
+import {
+  identityCertificate,
+  identityKeyPair,
+  scopeArbitrary,
+  uuidArbitrary,
+} from '../testing/arbitraries.js';
 import { explainDecision } from './explain-decision.js';
 import { guard } from './guard.js';
 import type { ConnectionIdentity, GuardDeps, GuardInput, GuardStage } from './types.js';
@@ -94,6 +100,12 @@ function world(scope: Scope = SCOPE) {
       authorize = next;
     },
   };
+}
+
+let sharedKeys: Awaited<ReturnType<typeof identityKeyPair>> | undefined;
+async function keysOnce() {
+  sharedKeys ??= await identityKeyPair();
+  return sharedKeys;
 }
 
 const connected: ConnectionIdentity = {
@@ -338,6 +350,20 @@ const denyCases: DenyCase[] = [
     setup: (w) => w.setAuthorize(() => undefined as unknown as boolean),
   },
   {
+    name: 'a host authorizer answering a truthy non-boolean',
+    reason: 'rbac_denied',
+    stage: 'rbac',
+    clause: `authorize(${SUBJECT}, list, tasks)=yes`,
+    setup: (w) => w.setAuthorize(() => 'yes' as unknown as boolean),
+  },
+  {
+    name: 'a host authorizer resolving to 1',
+    reason: 'rbac_denied',
+    stage: 'rbac',
+    clause: `authorize(${SUBJECT}, list, tasks)=1`,
+    setup: (w) => w.setAuthorize(async () => 1 as unknown as boolean),
+  },
+  {
     name: 'a store whose getGrant throws',
     reason: 'decision_failed',
     stage: 'grant',
@@ -564,6 +590,44 @@ describe('guard reads grant and peer state on every call', () => {
     expect(await guard(request('list', 'tasks'), narrow.deps)).toMatchObject({
       reason: 'resource_not_granted',
     });
+  });
+});
+
+describe('guard on connections identified from real certificates', () => {
+  const identity = { grantId: GRANT_ID, subjectUserId: SUBJECT };
+
+  it.each([
+    ['identity_missing', { omit: 'subjectUserId' as const }],
+    ['identity_duplicate', { duplicate: 'grantId' as const }],
+    ['identity_malformed', { printableString: 'grantId' as const }],
+  ])('denies %s (401) for a certificate built to carry it', async (reason, options) => {
+    const { der } = await identityCertificate({
+      identity,
+      keys: await keysOnce(),
+      serialNumber: SERIAL,
+      ...options,
+    });
+    const decision = await guard(
+      { connection: identifyConnection(der), verb: 'list', resource: 'tasks' },
+      world().deps,
+    );
+    expect(decision).toMatchObject({
+      allow: false,
+      status: 401,
+      reason,
+      stage: 'identity',
+      certSerial: SERIAL,
+    });
+  });
+
+  it('allows the certificate of the bound serial, and denies cert_not_bound for the same identity under another serial', async () => {
+    const w = world();
+    const bound = await identityCertificate({ identity, keys: await keysOnce(), serialNumber: SERIAL });
+    const other = await identityCertificate({ identity, keys: await keysOnce(), serialNumber: '8f112234' });
+    const read = (der: Uint8Array) =>
+      guard({ connection: identifyConnection(der), verb: 'list', resource: 'tasks' }, w.deps);
+    expect((await read(bound.der)).allow).toBe(true);
+    expect(await read(other.der)).toMatchObject({ allow: false, reason: 'cert_not_bound' });
   });
 });
 

@@ -110,6 +110,50 @@ describe('evaluate', () => {
   });
 });
 
+describe('evaluate with resources named like Object.prototype members', () => {
+  const prototypeNames = defineResources({
+    constructor: {},
+    hasOwnProperty: {},
+    toString: { sensitive: true },
+    tasks: {},
+  });
+
+  it('gives filter null, not an inherited function, for a granted resource without a filter', () => {
+    const compiledNames = compileScope(
+      parseScope(
+        {
+          resources: ['constructor', 'hasOwnProperty', 'tasks'],
+          filters: { tasks: { include_personal: false } },
+          max_rows_per_query: 5,
+        },
+        prototypeNames,
+      ),
+    );
+    for (const resource of ['constructor', 'hasOwnProperty']) {
+      expect(evaluate(compiledNames, { verb: 'list', resource })).toEqual({
+        allow: true,
+        rowCap: 5,
+        filter: null,
+      });
+    }
+  });
+
+  it('never grants a prototype member name the scope does not list', () => {
+    const compiledTasks = compileScope(
+      parseScope({ resources: ['tasks'], max_rows_per_query: 5 }, prototypeNames),
+    );
+    for (const resource of ['constructor', 'hasOwnProperty', 'toString', '__proto__', 'valueOf']) {
+      expect(evaluate(compiledTasks, { verb: 'list', resource }).allow).toBe(false);
+    }
+  });
+
+  it('keeps a sensitive prototype-named resource behind approved_sensitive', () => {
+    expect(() => parseScope({ resources: ['toString'], max_rows_per_query: 5 }, prototypeNames)).toThrow(
+      ScopeError,
+    );
+  });
+});
+
 describe('compileScope on a scope read back from a store', () => {
   it.each([
     ['without max_rows_per_query', { resources: ['tasks'] }],
