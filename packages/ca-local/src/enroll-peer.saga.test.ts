@@ -31,6 +31,8 @@ type Fault =
   | 'activateGrant'
   /** `transitionGrant` commits, then its answer is lost. */
   | 'activateGrantLost'
+  /** With `activateGrantLost`: the saga's read-back of the grant fails too (the store is down). */
+  | 'readBack'
   | 'caRevoke'
   | 'markRevoked'
   | 'rollbackPeer'
@@ -41,6 +43,7 @@ const ALL_FAULTS: Fault[] = [
   'activatePeer',
   'activateGrant',
   'activateGrantLost',
+  'readBack',
   'caRevoke',
   'markRevoked',
   'rollbackPeer',
@@ -53,6 +56,7 @@ function injected(what: string): Error {
 
 /** The store with switchable faults; everything else passes through to a real memory store. */
 function faultyStore(inner: FederationStore, faults: Set<Fault>): FederationStore {
+  let readBackFails = false;
   const overrides: Partial<FederationStore> = {
     async bindCertificate(binding) {
       if (faults.has('bind')) throw injected('bindCertificate');
@@ -66,8 +70,18 @@ function faultyStore(inner: FederationStore, faults: Set<Fault>): FederationStor
     async transitionGrant(id, from, to, at) {
       if (to === 'active' && faults.has('activateGrant')) throw injected('activate grant');
       const moved = await inner.transitionGrant(id, from, to, at);
-      if (to === 'active' && faults.has('activateGrantLost')) throw injected('connection lost after commit');
+      if (to === 'active' && faults.has('activateGrantLost')) {
+        if (faults.has('readBack')) readBackFails = true;
+        throw injected('connection lost after commit');
+      }
       return moved;
+    },
+    async getGrant(id) {
+      if (readBackFails) {
+        readBackFails = false;
+        throw injected('getGrant (store down)');
+      }
+      return inner.getGrant(id);
     },
     async markCertificateRevoked(serial, at) {
       if (faults.has('markRevoked')) throw injected('markCertificateRevoked');
@@ -185,12 +199,15 @@ async function expectEnrolled(s: Setup, serial: string) {
   expect(await s.real.listPendingCompensations()).toEqual([]);
 }
 
-/** Rolled back: the certificate on the CRL, any binding revoked, the grant exactly as before, the peer pending. */
+/**
+ * Rolled back: the certificate on the CRL, any binding revoked, the grant as before (an undone
+ * activation whose answer was lost keeps only its `activatedAt` stamp), the peer pending.
+ */
 async function expectRolledBack(s: Setup, serial: string) {
   expect(await revokedAtCa(s, serial)).toBe(true);
   const binding = await s.real.getCertificateBinding(serial);
   if (binding) expect(binding.revokedAt).not.toBeNull();
-  expect(await s.real.getGrant(s.grant.id)).toEqual(s.grant);
+  expect({ ...(await s.real.getGrant(s.grant.id)), activatedAt: null }).toEqual(s.grant);
   expect((await s.real.getPeer(s.peer.id))?.status).toBe('pending');
   expect(await s.real.listPendingCompensations()).toEqual([]);
 }
@@ -325,6 +342,59 @@ describe('enrollPeer with the local CA', () => {
     expect(passes.flatMap((p) => p.resolved)).toHaveLength(1);
     expect(passes.flatMap((p) => p.failed)).toEqual([]);
     await expectRolledBack(s, s.serials[0]!);
+  });
+
+  it('when the final activation commits but neither its answer nor the read-back arrives, the grant ends pending and the peer can enrol again', async () => {
+    const s = await setup();
+    s.faults.add('activateGrantLost').add('readBack');
+    const { error } = await attempt(s);
+    expect(error).toMatchObject({ code: 'enrollment_aborted', details: { serial: s.serials[0] } });
+    s.faults.clear();
+    await retryCompensations(s.deps);
+    await expectRolledBack(s, s.serials[0]!);
+
+    // Not stranded: the operator issues a new token and the peer enrols.
+    const { token } = await issueEnrollmentToken(
+      { grantId: s.grant.id },
+      { store: s.real, clock: s.clock, random: systemRandom },
+    );
+    const again = await enrollPeer({ token, csrPem: (await makeCsr(PEER_NAME)).csrPem }, s.deps);
+    await expectEnrolled(s, again.serial);
+  });
+
+  it('two tokens for one grant racing: exactly one enrolment wins, the loser certificate is revoked, the winner stays enrolled', async () => {
+    for (let round = 0; round < 5; round++) {
+      const s = await setup();
+      const { token: second } = await issueEnrollmentToken(
+        { grantId: s.grant.id },
+        { store: s.real, clock: s.clock, random: systemRandom },
+      );
+      const other = (await makeCsr(PEER_NAME)).csrPem;
+      const outcomes = await Promise.all([
+        enrollPeer({ token: s.token, csrPem: s.csrPem }, s.deps).then(
+          (r) => r,
+          (e: { code: string }) => e.code,
+        ),
+        enrollPeer({ token: second, csrPem: other }, s.deps).then(
+          (r) => r,
+          (e: { code: string }) => e.code,
+        ),
+      ]);
+      const winners = outcomes.filter((o) => typeof o !== 'string');
+      expect(winners).toHaveLength(1);
+      const loser = outcomes.find((o) => typeof o === 'string');
+      expect(['enrollment_aborted', 'enrollment_state_invalid']).toContain(loser);
+      await retryCompensations(s.deps);
+      const winner = winners[0] as { serial: string };
+      await expectEnrolled(s, winner.serial);
+      for (const serial of s.serials.filter((x) => x !== winner.serial)) {
+        expect(await revokedAtCa(s, serial)).toBe(true);
+      }
+      const live = (await s.real.listCertificateBindings({ peerId: s.peer.id })).filter(
+        (b) => b.revokedAt === null,
+      );
+      expect(live.map((b) => b.serial)).toEqual([winner.serial]);
+    }
   });
 
   it('after any combination of faults and one healthy retryCompensations, the peer is fully enrolled or its certificate is revoked at the CA with the grant unchanged', async () => {

@@ -28,12 +28,16 @@ export interface CompensationDeps {
  *
  * 1. Revoke the certificate at the CA (CAs treat a second revocation as done).
  * 2. Mark its binding revoked, if it was bound.
- * 3. Return the peer to `pending` — outside the forward transition table on purpose, as the
- *    undo of the saga's own `pending → active` — but only in the state only a failed saga
- *    leaves behind: the peer `active`, its grant not `active`, and no unrevoked certificate
- *    bound to the peer. A concurrent enrollment that already bound its own certificate, or
- *    a peer whose grant did activate, is never touched. Without this, the peer could never
- *    be issued a new enrollment token.
+ * 3. Return the peer — and the grant, if the saga's last step committed although its answer
+ *    and the read-back were lost — to `pending`. Outside the forward transition tables on
+ *    purpose, as the undo of the saga's own `pending → active`, and only in the state only a
+ *    failed saga leaves behind: the peer `active` and no unrevoked certificate bound to the
+ *    peer (a successful enrollment always leaves its own certificate bound). A concurrent
+ *    enrollment that already bound its certificate is never touched; both updates are
+ *    conditional on `active`. Without this the grant would stay active with no usable
+ *    certificate, and neither grant nor peer could be issued a new enrollment token.
+ *    Undoing an activation leaves its `activatedAt` stamp (the store has no way to clear it);
+ *    a later enrollment stamps it again.
  */
 export async function compensateEnrollment(
   target: CompensationTarget,
@@ -49,7 +53,8 @@ export async function compensateEnrollment(
     deps.store.listCertificateBindings({ peerId: target.peerId }),
   ]);
   const live = bindings.some((b) => b.revokedAt === null);
-  if (grant !== null && grant.status !== 'active' && peer?.status === 'active' && !live) {
-    await deps.store.transitionPeer(target.peerId, ['active'], 'pending', now);
-  }
+  if (grant === null || peer?.status !== 'active' || live) return;
+  // Grant first: while the peer is still active no other enrollment can reach the grant step.
+  if (grant.status === 'active') await deps.store.transitionGrant(target.grantId, ['active'], 'pending', now);
+  await deps.store.transitionPeer(target.peerId, ['active'], 'pending', now);
 }

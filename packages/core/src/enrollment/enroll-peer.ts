@@ -64,7 +64,7 @@ function message(error: unknown): string {
  * After issuance: bind the certificate, activate the peer, then the grant — each a
  * conditional store update. If any step fails, the certificate is revoked at the CA, its
  * binding marked revoked and the peer returned to pending (`enrollment_aborted`); the
- * grant is never changed. If that compensation fails too, a durable `PendingCompensation`
+ * grant ends pending as it started (an activation whose answer was lost is undone). If that compensation fails too, a durable `PendingCompensation`
  * is written for `retryCompensations` (`enrollment_compensation_pending`). So the saga
  * ends — now or after a retry — with a fully enrolled peer or a revoked certificate and an
  * unchanged grant; a failure is never silent.
