@@ -10,7 +10,8 @@ export type ChainProblem = { kind: 'expired' | 'untrusted' | 'malformed'; messag
 
 /**
  * Validates `leaf` up to `root` through `intermediates` at instant `at`: signatures, name
- * chaining, CA flags and validity periods. Never throws; any failure is a problem.
+ * chaining, CA flags, path length constraints and validity periods. Never throws; any
+ * failure is a problem.
  */
 export async function chainsToRoot(
   leaf: Uint8Array,
@@ -32,8 +33,11 @@ export async function chainsToRoot(
   }
   try {
     const result = await engine.verify();
-    if (result.result) return null;
-    return { kind: result.resultCode === 8 ? 'expired' : 'untrusted', message: result.resultMessage };
+    if (!result.result) {
+      return { kind: result.resultCode === 8 ? 'expired' : 'untrusted', message: result.resultMessage };
+    }
+    // After verify, `certs` is the validated path, leaf first and the trusted root last.
+    return pathLengthProblem(engine.certs);
   } catch (error) {
     const code = (error as { resultCode?: unknown }).resultCode;
     const message =
@@ -41,4 +45,26 @@ export async function chainsToRoot(
       (error instanceof Error ? error.message : String(error));
     return { kind: code === 8 ? 'expired' : 'untrusted', message: String(message) };
   }
+}
+
+/**
+ * pkijs checks that every issuer is a CA but ignores `pathLenConstraint`, so an
+ * intermediate limited to issuing leaves could have vouched for a sub-CA (RFC 5280
+ * 4.2.1.9: the count excludes the leaf and self-issued certificates).
+ */
+function pathLengthProblem(path: pkijs.Certificate[]): ChainProblem {
+  for (let k = 1; k < path.length; k++) {
+    const constraint = (path[k] as pkijs.Certificate).extensions?.find((e) => e.extnID === '2.5.29.19')
+      ?.parsedValue as pkijs.BasicConstraints | undefined;
+    const limit = constraint?.pathLenConstraint;
+    if (limit === undefined) continue;
+    const below = path.slice(1, k).filter((c) => !c.subject.isEqual(c.issuer)).length;
+    if (typeof limit !== 'number' || below > limit) {
+      return {
+        kind: 'untrusted',
+        message: `certificate ${k} of the path allows ${String(limit)} intermediates below it, the path has ${below}`,
+      };
+    }
+  }
+  return null;
 }
