@@ -35,7 +35,8 @@ export class FedtrustError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? 500;
-    this.remediation = options.remediation ?? 'Report this as a fedtrust bug with the error code and message.';
+    this.remediation =
+      options.remediation ?? 'Report this as a fedtrust bug with the error code and message.';
     this.details = options.details;
   }
 
