@@ -109,6 +109,24 @@ describe('preFlipAudit', () => {
     ]);
   });
 
+  it.each<[string, Partial<ProviderToken>, string]>([
+    [
+      'an absent revokedAt (a row read without nulls)',
+      { revokedAt: undefined as never, lastUsedAt: null },
+      'token_never_used',
+    ],
+    ['an invalid lastUsedAt', { lastUsedAt: new Date(Number.NaN) }, 'token_never_used'],
+    ['an absent lastUsedAt', { lastUsedAt: undefined as never }, 'token_never_used'],
+  ])('counts a token with %s as an unproven active token, never as safe', (_label, overrides, kind) => {
+    const report = preFlipAudit({
+      tokens: [token(1, 'a', overrides)],
+      sessions: [{ providerId: 'a', connectionId: 'ca', authState: 'self_minted' }],
+      now,
+    });
+    expect(report.safe).toBe(false);
+    expect(report.blockers.map((b) => b.kind)).toEqual([kind, 'session_self_minted_unproven']);
+  });
+
   it.each([
     ['an invalid now', { now: new Date(Number.NaN) }],
     ['a zero window', { maxLastUsedAgeMs: 0 }],

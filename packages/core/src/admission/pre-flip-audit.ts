@@ -24,7 +24,8 @@ export interface PreFlipInput {
  * blocker: active tokens never used, active tokens last used longer ago than the window,
  * live `bearerless_duplicate` sessions, live `self_minted` sessions whose provider's active
  * token has no recorded use, and sessions with an auth state admission never admits.
- * `safe` is true only when there is no blocker. Revoked tokens are ignored.
+ * `safe` is true only when there is no blocker. Revoked tokens are ignored; a token without a
+ * valid `lastUsedAt` counts as never used.
  * Throws `AdmissionInputError` for an invalid `now` or window.
  */
 export function preFlipAudit(input: PreFlipInput): PreFlipReport {
@@ -39,9 +40,11 @@ export function preFlipAudit(input: PreFlipInput): PreFlipReport {
   const blockers: PreFlipBlocker[] = [];
   const provenProviders = new Set<string>();
   for (const token of tokens) {
-    if (token.revokedAt !== null) continue;
+    // Fail closed on rows outside the record shape: only a revocation time makes a token
+    // revoked, and only a valid use time counts as a use.
+    if (token.revokedAt !== null && token.revokedAt !== undefined) continue;
     const ids = { providerId: token.providerId, tokenId: token.id, tokenPrefix: token.prefix.slice(0, 8) };
-    if (token.lastUsedAt === null) {
+    if (!(token.lastUsedAt instanceof Date) || Number.isNaN(token.lastUsedAt.getTime())) {
       blockers.push({ kind: 'token_never_used', ...ids });
       continue;
     }
