@@ -49,6 +49,31 @@ describe('requireTier', () => {
     expect(await gate.decide('t-1', tenants)).toMatchObject({ allow: false, reason: 'tier_insufficient' });
   });
 
+  it.each<[string, unknown]>([
+    ['undefined', undefined],
+    ['an empty string', ''],
+    ['a number', 7],
+  ])(
+    'denies a tenant id that is %s as tenant_unknown without asking the source',
+    async (_label, tenantId) => {
+      const asked: unknown[] = [];
+      const lenient: TenantTierSource = {
+        // A source keyed loosely (or selecting without the id) answers for anything.
+        getTenant: async (id) => {
+          asked.push(id);
+          return { tier: 'verified_org' } as TenantTierRecord;
+        },
+      };
+      expect(await tiers.requireTier('agent_rooted').decide(tenantId as string, lenient)).toEqual({
+        allow: false,
+        reason: 'tenant_unknown',
+        required: 'agent_rooted',
+        actual: null,
+      });
+      expect(asked).toEqual([]);
+    },
+  );
+
   it('denies an unknown tenant, an unknown tier and a record for another tenant', async () => {
     const gate = tiers.requireTier('agent_rooted');
     expect(await gate.decide('nobody', tenantTable([]))).toMatchObject({

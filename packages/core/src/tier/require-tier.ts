@@ -10,7 +10,8 @@ import type { TenantTierSource, TierDecision, TierGate, TierLadder } from './typ
  * A gate that allows a tenant only when the tier on its server-side record ranks at least
  * `min` on `ladder`. The tier is the only input: a role never substitutes for it, and the
  * gate reads the record itself, so nothing from the request can raise trust. Fails closed:
- * unknown tenant, unknown tier, a record for another tenant or a read error all deny.
+ * unknown tenant, a missing or empty tenant id, unknown tier, a record for another tenant
+ * or a read error all deny.
  * Throws `tier_unknown` at definition time when `min` is not on the ladder.
  */
 export function requireTier<T extends string>(ladder: TierLadder<T>, min: T): TierGate<T> {
@@ -31,6 +32,8 @@ export function requireTier<T extends string>(ladder: TierLadder<T>, min: T): Ti
     kind: 'tier' as const,
     min,
     async decide(tenantId: string, tenants: TenantTierSource): Promise<TierDecision<T>> {
+      // No authenticated tenant id, nothing to look up: a loosely keyed source must not answer for it.
+      if (typeof tenantId !== 'string' || tenantId.length === 0) return deny('tenant_unknown', null);
       let record: unknown;
       try {
         record = await tenants.getTenant(tenantId);
