@@ -40,6 +40,8 @@ describe('auditEventSchema', () => {
     ['fractional bytes', { ...valid, bytesOut: 1.5 }],
     ['an unknown outcome', { ...valid, outcome: 'maybe' }],
     ['an empty verb', { ...valid, verb: '' }],
+    ['a subject with a lone surrogate (it has no UTF-8 form to hash)', { ...valid, subject: 'user-\uD800' }],
+    ['a resource with a lone low surrogate', { ...valid, resource: '\uDC00notes' }],
   ])('refuses %s with audit_event_invalid naming the field', (_label, input) => {
     let caught: unknown;
     try {
@@ -54,6 +56,10 @@ describe('auditEventSchema', () => {
     expect(error.status).toBe(400);
     expect(error.issues.length).toBeGreaterThan(0);
     expect(error.remediation.length).toBeGreaterThan(0);
+  });
+
+  it('accepts text outside the BMP (a well-formed surrogate pair)', () => {
+    expect(parseAuditEvent({ ...valid, subject: 'user-\u{1F600}' }).subject).toBe('user-\u{1F600}');
   });
 
   it('refuses a non-object without crashing', () => {

@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { FedtrustError } from '../errors/fedtrust-error.js';
 import type { AuditEvent } from './types.js';
 
-const nullableText = z.string().min(1).max(512).nullable();
+/** Text with a UTF-8 form: a lone surrogate cannot be canonicalised, so it could never be hashed or verified. */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !/\p{Cs}/u.test(value), 'well-formed Unicode (no lone surrogate)');
+const nullableText = text(512).nullable();
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /**
@@ -24,10 +31,10 @@ export const auditEventSchema = z
       .string()
       .regex(/^[0-9a-f]{1,128}$/, 'lower-case hex without separators')
       .nullable(),
-    verb: z.string().min(1).max(64),
+    verb: text(64),
     resource: nullableText,
     outcome: z.enum(['allow', 'deny']),
-    reason: z.string().min(1).max(128).nullable(),
+    reason: text(128).nullable(),
     rowsOut: count,
     bytesOut: count,
   })
@@ -60,9 +67,9 @@ export class AuditEventError extends FedtrustError {
 }
 
 /**
- * Validates an audit event and returns a clean copy. Adapters call it in `appendAudit`
- * before hashing, so an invalid event is refused with {@link AuditEventError} and the
- * chain is left untouched.
+ * Validates an audit event and returns a clean copy. `canonicalEvent` and `chainHash` call
+ * it, so a store's `appendAudit` refuses an invalid event with {@link AuditEventError}
+ * before anything is written and the chain is left untouched.
  */
 export function parseAuditEvent(input: unknown): AuditEvent {
   const result = auditEventSchema.safeParse(input);

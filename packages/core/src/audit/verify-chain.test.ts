@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditEventArbitrary } from './audit-event.arbitrary.js';
@@ -63,7 +65,11 @@ describe('verifyChain', () => {
   it('detects an event that no longer matches the schema even when its hash was recomputed', () => {
     const records = buildAuditChain('c', [event(1)]);
     const bad = { ...records[0]!.event, rowsOut: -1 };
-    const forged: AuditRecord = { ...records[0]!, event: bad, hash: chainHash(GENESIS_HASH, bad) };
+    // chainHash refuses to hash it, so the forger hashes the canonical bytes by hand.
+    const rawHash = createHash('sha256')
+      .update(GENESIS_HASH + (canonicalize(bad) as string))
+      .digest('hex');
+    const forged: AuditRecord = { ...records[0]!, event: bad, hash: rawHash };
     expect(verifyChain([forged])).toEqual({ ok: false, brokenAt: 0, reason: 'event_invalid' });
   });
 
@@ -97,6 +103,41 @@ describe('verifyChain', () => {
     const records = buildAuditChain('c', [event(1)]);
     const junk = [records[0], null, 42] as unknown as AuditRecord[];
     expect(verifyChain(junk)).toEqual({ ok: false, brokenAt: 1, reason: 'event_invalid' });
+  });
+
+  it('reports a stored event with a lone surrogate as event_invalid instead of throwing', () => {
+    const records = buildAuditChain('c', [event(1), event(2)]);
+    const tampered = [
+      records[0]!,
+      { ...records[1]!, event: { ...records[1]!.event, subject: 'user-\uD800' } },
+    ];
+    expect(verifyChain(tampered)).toEqual({ ok: false, brokenAt: 1, reason: 'event_invalid' });
+  });
+
+  it.each<[string, unknown]>([
+    ['the shape verifyChain returns ({ length, head })', { length: 3, head: 'h' }],
+    ['a NaN seq', { seq: Number.NaN }],
+    ['a negative seq', { seq: -1 }],
+    ['a fractional seq', { seq: 2.5 }],
+    ['a string seq', { seq: '3' }],
+    ['a hash that is not 64 lower-case hex', { seq: 3, hash: 'ABC' }],
+  ])('refuses an anchor that is %s with audit_anchor_invalid, never ignoring it', (_label, anchor) => {
+    const records = buildAuditChain('c', [event(1), event(2), event(3)]);
+    const head = records[2]!.hash;
+    const shaped = { hash: head, ...(anchor as object) };
+    expect(() => verifyChain(records.slice(0, 2), { anchor: shaped as never })).toThrow(
+      expect.objectContaining({ code: 'audit_anchor_invalid', status: 400 }),
+    );
+  });
+
+  it('an anchor at seq 0 must carry the genesis hash', () => {
+    const records = buildAuditChain('c', [event(1)]);
+    expect(verifyChain(records, { anchor: { seq: 0, hash: GENESIS_HASH } })).toMatchObject({ ok: true });
+    expect(verifyChain(records, { anchor: { seq: 0, hash: records[0]!.hash } })).toEqual({
+      ok: false,
+      brokenAt: 0,
+      reason: 'anchor_mismatch',
+    });
   });
 
   it('property: changing any event in a chain of at least 100 is detected at that index', () => {

@@ -3,6 +3,7 @@
  *
  * @module @fedtrust/core/audit
  */
+import { FedtrustError } from '../errors/fedtrust-error.js';
 import { auditEventSchema } from './audit-event-schema.js';
 import { chainHash } from './chain-hash.js';
 import { type AuditRecord, GENESIS_HASH } from './types.js';
@@ -39,13 +40,18 @@ export interface ChainAnchor {
  * Verifies a whole chain from its first record: `brokenAt` is the 0-based index of the first
  * record that does not follow from the ones before it (for a cut tail, the index where the
  * first missing record belongs). An empty chain verifies. Without an `anchor`, removing
- * records from the end cannot be told from a shorter chain; pass the last head you trust.
- * Never throws: any malformed record is reported as a break.
+ * records from the end cannot be told from a shorter chain, and a chain copied whole under
+ * another chain id verifies too (the id is not hashed); pass the last `{ seq, hash }` you
+ * trust. Never throws for records: any malformed record is reported as a break. Throws
+ * `audit_anchor_invalid` (400) for an anchor that is not `{ seq: whole number ≥ 0, hash:
+ * 64 lower-case hex }`, rather than silently verifying without it.
  */
 export function verifyChain(
   records: readonly AuditRecord[],
   options: { anchor?: ChainAnchor } = {},
 ): ChainVerification {
+  const anchor = options.anchor;
+  if (anchor !== undefined) assertAnchor(anchor);
   let prev = GENESIS_HASH;
   const chainId = records[0]?.chainId;
   for (let index = 0; index < records.length; index++) {
@@ -54,11 +60,11 @@ export function verifyChain(
     if (reason !== null) return { ok: false, brokenAt: index, reason };
     prev = (record as AuditRecord).hash;
   }
-  const anchor = options.anchor;
   if (anchor !== undefined) {
     if (records.length < anchor.seq) return { ok: false, brokenAt: records.length, reason: 'truncated' };
-    if (anchor.seq >= 1 && records[anchor.seq - 1]?.hash !== anchor.hash) {
-      return { ok: false, brokenAt: anchor.seq - 1, reason: 'anchor_mismatch' };
+    const anchored = anchor.seq === 0 ? GENESIS_HASH : records[anchor.seq - 1]?.hash;
+    if (anchored !== anchor.hash) {
+      return { ok: false, brokenAt: Math.max(0, anchor.seq - 1), reason: 'anchor_mismatch' };
     }
   }
   return { ok: true, length: records.length, head: prev };
@@ -76,6 +82,32 @@ function breakOf(
   if (record.prevHash !== prev) return 'prev_hash_mismatch';
   const parsed = auditEventSchema.safeParse(record.event);
   if (!parsed.success) return 'event_invalid';
-  // Hash what was stored, not the parsed copy: a changed key order or an extra key must not verify.
-  return chainHash(prev, record.event) === record.hash ? null : 'hash_mismatch';
+  // chainHash canonicalises the validated fields; key order is not part of an event.
+  let hash: string;
+  try {
+    hash = chainHash(prev, record.event);
+  } catch {
+    return 'event_invalid';
+  }
+  return hash === record.hash ? null : 'hash_mismatch';
+}
+
+function assertAnchor(anchor: ChainAnchor): void {
+  const { seq, hash } = (typeof anchor === 'object' && anchor !== null ? anchor : {}) as {
+    seq?: unknown;
+    hash?: unknown;
+  };
+  if (
+    Number.isSafeInteger(seq) &&
+    (seq as number) >= 0 &&
+    typeof hash === 'string' &&
+    /^[0-9a-f]{64}$/.test(hash)
+  ) {
+    return;
+  }
+  throw new FedtrustError('audit_anchor_invalid', 'The chain anchor is not a { seq, hash } pair.', {
+    status: 400,
+    remediation:
+      'Pass the anchor as { seq, hash } from a record you trust (seq a whole number, hash its 64-hex hash), not a verifyChain result.',
+  });
 }

@@ -99,6 +99,26 @@ export const auditSection: ConformanceSection = (ctx) => {
     expect(await store.tailAudit('gw-none', 3)).toEqual([]);
   });
 
+  it('appendAudit refuses an event auditEventSchema refuses (audit_event_invalid) and leaves the chain untouched', async () => {
+    // An appended event the verifier refuses would break verifyChain at that index for good,
+    // a false tamper alarm that also hides any later real tampering.
+    const store = await ctx.fresh();
+    await store.appendAudit('gw-1', auditEvent(1));
+    const before = await store.listAudit('gw-1');
+    for (const bad of [
+      auditEvent(2, { subject: '' }),
+      auditEvent(2, { grantId: 'g'.repeat(513) }),
+      { ...auditEvent(2), token: 'ftp_secret' },
+    ]) {
+      await expect(store.appendAudit('gw-1', bad as AuditEvent)).rejects.toMatchObject({
+        code: 'audit_event_invalid',
+      });
+    }
+    expect(await store.listAudit('gw-1')).toEqual(before);
+    await store.appendAudit('gw-1', auditEvent(3));
+    await expectWholeChain(store, 'gw-1', 2);
+  });
+
   it(`${APPENDERS} parallel appends to one chain: no gap, no fork, verifyChain ok`, async () => {
     const store = await ctx.fresh();
     const results = await race(APPENDERS, (i) => store.appendAudit('gw-1', auditEvent(i + 1)));
