@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import type { CertificateAuthority, FederationStore, Grant, Logger, Peer } from '@fedtrust/core';
 import {
   createSealer,
+  ENROLLMENT_IN_FLIGHT_SECONDS,
   enrollPeer,
   generateSealKey,
   isFedtrustError,
@@ -18,7 +19,7 @@ import { systemRandom } from '@fedtrust/core/system';
 import { makeCsr, manualClock, memoryStore } from '@fedtrust/core/testing';
 import * as x509 from '@peculiar/x509';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type LocalCa, localCa } from './index.js';
 
 const T0 = new Date('2030-03-01T09:00:00.000Z');
@@ -36,7 +37,11 @@ type Fault =
   | 'caRevoke'
   | 'markRevoked'
   | 'rollbackPeer'
-  | 'addCompensation';
+  | 'addCompensation'
+  /** The process dies just before activating the grant: that call never returns. */
+  | 'dieBeforeGrant'
+  /** The process dies after the last step, before the saga resolves its intent. */
+  | 'dieBeforeResolve';
 
 const ALL_FAULTS: Fault[] = [
   'bind',
@@ -68,6 +73,7 @@ function faultyStore(inner: FederationStore, faults: Set<Fault>): FederationStor
       return inner.transitionPeer(id, from, to, at);
     },
     async transitionGrant(id, from, to, at) {
+      if (to === 'active' && faults.has('dieBeforeGrant')) return new Promise<never>(() => {});
       if (to === 'active' && faults.has('activateGrant')) throw injected('activate grant');
       const moved = await inner.transitionGrant(id, from, to, at);
       if (to === 'active' && faults.has('activateGrantLost')) {
@@ -86,6 +92,10 @@ function faultyStore(inner: FederationStore, faults: Set<Fault>): FederationStor
     async markCertificateRevoked(serial, at) {
       if (faults.has('markRevoked')) throw injected('markCertificateRevoked');
       return inner.markCertificateRevoked(serial, at);
+    },
+    async resolveCompensation(id, at) {
+      if (faults.has('dieBeforeResolve')) return new Promise<never>(() => {});
+      return inner.resolveCompensation(id, at);
     },
     async addCompensation(record) {
       if (faults.has('addCompensation')) throw injected('addCompensation');
@@ -254,7 +264,12 @@ describe('enrollPeer with the local CA', () => {
         details: { serial: s.serials[0] },
       });
       s.faults.clear();
-      expect(await retryCompensations(s.deps)).toEqual({ resolved: [], resolvedElsewhere: [], failed: [] });
+      expect(await retryCompensations(s.deps)).toEqual({
+        resolved: [],
+        inFlight: [],
+        resolvedElsewhere: [],
+        failed: [],
+      });
       await expectRolledBack(s, s.serials[0]!);
     },
   );
@@ -301,6 +316,7 @@ describe('enrollPeer with the local CA', () => {
       s.faults.clear();
       expect(await retryCompensations(s.deps)).toEqual({
         resolved: [pending!.id],
+        inFlight: [],
         resolvedElsewhere: [],
         failed: [],
       });
@@ -360,6 +376,41 @@ describe('enrollPeer with the local CA', () => {
     );
     const again = await enrollPeer({ token, csrPem: (await makeCsr(PEER_NAME)).csrPem }, s.deps);
     await expectEnrolled(s, again.serial);
+  });
+
+  it('a process that dies between activating the peer and the grant leaves an intent that retryCompensations rolls back once past the in-flight grace', async () => {
+    const s = await setup();
+    s.faults.add('dieBeforeGrant');
+    void attempt(s);
+    await vi.waitFor(async () => expect((await s.real.getPeer(s.peer.id))?.status).toBe('active'));
+    s.faults.clear();
+
+    // A restarted process retries at once: the saga might still be running elsewhere.
+    const early = await retryCompensations(s.deps);
+    expect(early.inFlight).toHaveLength(1);
+    expect(early.resolved).toEqual([]);
+    expect(await revokedAtCa(s, s.serials[0]!)).toBe(false);
+
+    s.clock.advance((ENROLLMENT_IN_FLIGHT_SECONDS + 1) * 1000);
+    expect((await retryCompensations(s.deps)).resolved).toEqual(early.inFlight);
+    await expectRolledBack(s, s.serials[0]!);
+    const { token } = await issueEnrollmentToken(
+      { grantId: s.grant.id },
+      { store: s.real, clock: s.clock, random: systemRandom },
+    );
+    const again = await enrollPeer({ token, csrPem: (await makeCsr(PEER_NAME)).csrPem }, s.deps);
+    await expectEnrolled(s, again.serial);
+  });
+
+  it('a process that dies after the last step leaves an enrollment that retryCompensations finds complete and never revokes', async () => {
+    const s = await setup();
+    s.faults.add('dieBeforeResolve');
+    void attempt(s);
+    await vi.waitFor(async () => expect((await s.real.getGrant(s.grant.id))?.status).toBe('active'));
+    s.faults.clear();
+    s.clock.advance((ENROLLMENT_IN_FLIGHT_SECONDS + 1) * 1000);
+    expect((await retryCompensations(s.deps)).resolved).toHaveLength(1);
+    await expectEnrolled(s, s.serials[0]!);
   });
 
   it('two tokens for one grant racing: exactly one enrolment wins, the loser certificate is revoked, the winner stays enrolled', async () => {

@@ -47,6 +47,9 @@ const REDEMPTION_ERRORS = {
   already_used: ['enrollment_replayed', 'The enrollment token was already used.'],
 } as const;
 
+/** The reason recorded with the intent, and given to the CA if the retry has to revoke. */
+const INTERRUPTED_REASON = 'enrollment interrupted after issuance';
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -61,8 +64,10 @@ function message(error: unknown): string {
  * (`enrollment_csr_mismatch`). Nothing is written before issuance except the redemption.
  * The CA receives the verified request re-encoded, never the peer's PEM text.
  *
- * After issuance: bind the certificate, activate the peer, then the grant — each a
- * conditional store update. If any step fails, the certificate is revoked at the CA, its
+ * After issuance: record an intent (a `PendingCompensation` with `attempts: 0`, resolved on
+ * success), bind the certificate, activate the peer, then the grant — each a conditional
+ * store update. A process that dies mid-saga leaves the intent behind, and
+ * `retryCompensations` finishes it once it is older than the in-flight grace. If any step fails, the certificate is revoked at the CA, its
  * binding marked revoked and the peer returned to pending (`enrollment_aborted`); the
  * grant ends pending as it started (an activation whose answer was lost is undone). If that compensation fails too, a durable `PendingCompensation`
  * is written for `retryCompensations` (`enrollment_compensation_pending`). So the saga
@@ -134,8 +139,25 @@ export async function enrollPeer(input: EnrollPeerInput, deps: EnrollPeerDeps): 
     peerId: peer.id,
     reason: '',
   };
-  let step = 'bind the certificate';
+  const intentId = deps.random.uuid();
+  let intent: string | null = null;
+  let step = 'record the enrollment intent';
   try {
+    // Written before any other effect, so a process that dies mid-saga leaves a durable
+    // record: retryCompensations finishes it once it is older than the in-flight grace.
+    await deps.store.addCompensation({
+      id: intentId,
+      serial: issued.serial,
+      grantId: grant.id,
+      peerId: peer.id,
+      reason: INTERRUPTED_REASON,
+      createdAt: deps.clock.now(),
+      attempts: 0,
+      lastError: null,
+      resolvedAt: null,
+    });
+    intent = intentId;
+    step = 'bind the certificate';
     await deps.store.bindCertificate({
       serial: issued.serial,
       peerId: peer.id,
@@ -149,6 +171,10 @@ export async function enrollPeer(input: EnrollPeerInput, deps: EnrollPeerDeps): 
     if (activePeer === null) throw new Error('the peer was no longer pending');
     step = 'activate the grant';
     const activeGrant = await activateGrantOnce(deps.store, grant.id, now);
+    await deps.store.resolveCompensation(intentId, deps.clock.now()).catch((error: unknown) => {
+      // Enrolled all the same: retryCompensations finds the enrollment complete and resolves it.
+      logger.warn('enrollment intent not resolved', { serial: issued.serial, error: message(error) });
+    });
     logger.info('peer enrolled', {
       grantId: grant.id,
       peerId: peer.id,
@@ -165,7 +191,7 @@ export async function enrollPeer(input: EnrollPeerInput, deps: EnrollPeerDeps): 
     };
   } catch (error) {
     target.reason = `enrollment failed: could not ${step}: ${message(error)}`;
-    return compensateOrRecord(target, error, deps, logger);
+    return compensateOrRecord(target, intent, error, deps, logger);
   }
 }
 
@@ -187,8 +213,13 @@ async function activateGrantOnce(store: FederationStore, grantId: string, now: D
   return moved;
 }
 
+/**
+ * Compensates now; if that fails, leaves a pending record for `retryCompensations`: the
+ * intent record (`intent`, its attempt noted) when it was written, a new record otherwise.
+ */
 async function compensateOrRecord(
   target: CompensationTarget,
+  intent: string | null,
   cause: unknown,
   deps: EnrollPeerDeps,
   logger: Logger,
@@ -196,7 +227,21 @@ async function compensateOrRecord(
   const details = { grantId: target.grantId, peerId: target.peerId, serial: target.serial };
   try {
     await compensateEnrollment(target, deps);
+    if (intent !== null) {
+      // Unresolved, the intent is retried later; every compensation step is idempotent.
+      await deps.store.resolveCompensation(intent, deps.clock.now()).catch(() => false);
+    }
   } catch (compensationError) {
+    if (intent !== null) {
+      // If noting the attempt fails too, the intent itself stays pending for the retry.
+      await deps.store.noteCompensationAttempt(intent, message(compensationError)).catch(() => undefined);
+      logger.error('enrollment compensation pending', { ...details, compensationId: intent });
+      throw new EnrollPeerError(
+        'enrollment_compensation_pending',
+        `Enrollment failed (${target.reason}); the certificate revocation is pending as compensation ${intent}.`,
+        { cause: compensationError, details: { ...details, compensationId: intent } },
+      );
+    }
     const id = deps.random.uuid();
     try {
       await deps.store.addCompensation({

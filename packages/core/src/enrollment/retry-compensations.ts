@@ -5,7 +5,7 @@
  */
 import type { CertificateAuthority } from '../ports/ca.js';
 import { type Clock, type Logger, silentLogger } from '../ports/runtime.js';
-import type { FederationStore } from '../ports/store.js';
+import type { FederationStore, PendingCompensation } from '../ports/store.js';
 import { compensateEnrollment } from './compensate-enrollment.js';
 
 export interface RetryCompensationsDeps {
@@ -13,12 +13,23 @@ export interface RetryCompensationsDeps {
   ca: CertificateAuthority;
   clock: Clock;
   logger?: Logger;
+  /**
+   * How long an enrollment intent (`attempts: 0`) is presumed to belong to a saga still
+   * running, and is left alone (default {@link ENROLLMENT_IN_FLIGHT_SECONDS}). Keep it well
+   * above the longest enrollment: a saga still running past it can be compensated under it.
+   */
+  inFlightSeconds?: number;
 }
+
+/** Default in-flight grace: an enrollment takes seconds; ten minutes is far beyond it. */
+export const ENROLLMENT_IN_FLIGHT_SECONDS = 600;
 
 /** What one pass did, by compensation id. */
 export interface RetryCompensationsResult {
-  /** Completed and marked resolved by this call. */
+  /** Completed (or, for an interrupted saga, found complete) and marked resolved by this call. */
   resolved: string[];
+  /** Intents of sagas that may still be running (younger than the in-flight grace); left alone. */
+  inFlight: string[];
   /** Completed, but another caller marked them resolved first. */
   resolvedElsewhere: string[];
   /** Still pending; the attempt and its error were recorded. */
@@ -32,6 +43,9 @@ function message(error: unknown): string {
 /**
  * Runs every pending compensation again, oldest first: revoke the certificate at the CA,
  * mark its binding revoked, return a stranded peer to pending (see `compensateEnrollment`).
+ * An intent left by a saga that was interrupted (never noted as failed) is first left alone
+ * while it may still be running, then resolved without revoking if the enrollment did
+ * complete (grant and peer active, its certificate bound and unrevoked), else compensated.
  * On success the record is resolved — `resolveCompensation` lets exactly one of racing
  * callers win, and the steps are idempotent, so concurrent passes are safe. On failure
  * the attempt is counted and the record stays pending for the next pass. A failure on one
@@ -39,11 +53,19 @@ function message(error: unknown): string {
  */
 export async function retryCompensations(deps: RetryCompensationsDeps): Promise<RetryCompensationsResult> {
   const logger = deps.logger ?? silentLogger;
-  const result: RetryCompensationsResult = { resolved: [], resolvedElsewhere: [], failed: [] };
+  const result: RetryCompensationsResult = { resolved: [], inFlight: [], resolvedElsewhere: [], failed: [] };
+  const graceMs = (deps.inFlightSeconds ?? ENROLLMENT_IN_FLIGHT_SECONDS) * 1000;
   for (const pending of await deps.store.listPendingCompensations()) {
     const fields = { compensationId: pending.id, serial: pending.serial, grantId: pending.grantId };
+    const intent = pending.attempts === 0;
+    if (intent && deps.clock.now().getTime() - pending.createdAt.getTime() < graceMs) {
+      result.inFlight.push(pending.id);
+      continue;
+    }
     try {
-      await compensateEnrollment(pending, deps);
+      if (!(intent && (await enrollmentCompleted(pending, deps.store)))) {
+        await compensateEnrollment(pending, deps);
+      }
       if (await deps.store.resolveCompensation(pending.id, deps.clock.now())) {
         result.resolved.push(pending.id);
         logger.info('enrollment compensation resolved', fields);
@@ -59,4 +81,20 @@ export async function retryCompensations(deps: RetryCompensationsDeps): Promise<
     }
   }
   return result;
+}
+
+/** Whether the saga behind `pending` finished every step: it must then not be undone. */
+async function enrollmentCompleted(pending: PendingCompensation, store: FederationStore): Promise<boolean> {
+  const [grant, peer, binding] = await Promise.all([
+    store.getGrant(pending.grantId),
+    store.getPeer(pending.peerId),
+    store.getCertificateBinding(pending.serial),
+  ]);
+  return (
+    grant?.status === 'active' &&
+    peer?.status === 'active' &&
+    binding !== null &&
+    binding.peerId === pending.peerId &&
+    binding.revokedAt === null
+  );
 }
