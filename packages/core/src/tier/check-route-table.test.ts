@@ -58,6 +58,15 @@ describe('checkRouteTable', () => {
     expect(checkRouteTable([])).toEqual({ gated: 0, public: 0 });
   });
 
+  it('fails a route declared twice, so a public and a gated declaration of one route cannot both pass', () => {
+    const error = caught([
+      { name: 'GET /status', gate: tiers.requireTier('human_anchored') },
+      { name: 'GET /health', public: true },
+      { name: 'GET /status', public: true },
+    ]);
+    expect(error.offenders).toEqual([{ name: 'GET /status', problem: 'duplicate' }]);
+  });
+
   it('names a route without a name by its position', () => {
     expect(caught([{ name: 'ok', public: true }, { name: '' }]).offenders).toEqual([
       { name: '(route #1)', problem: 'ungated' },

@@ -7,19 +7,23 @@ import { type RouteOffender, RouteTableError } from './tier-errors.js';
 import type { RouteDeclaration, RouteGate } from './types.js';
 
 /**
- * Passes only when every route has a gate or an explicit `public: true`, and none has both.
- * Otherwise throws {@link RouteTableError} listing every offender by name, so a host can
- * refuse to start with an ungated route. Returns the counts when complete.
+ * Passes only when every route has a gate or an explicit `public: true`, none has both, and
+ * no name is declared twice. Otherwise throws {@link RouteTableError} listing every offender
+ * by name, so a host can refuse to start with an ungated route. Returns the counts when complete.
  */
 export function checkRouteTable(routes: readonly RouteDeclaration[]): { gated: number; public: number } {
   const offenders: RouteOffender[] = [];
+  const names = new Set<string>();
   let gated = 0;
   let open = 0;
   routes.forEach((route, index) => {
     const name = typeof route?.name === 'string' && route.name.length > 0 ? route.name : `(route #${index})`;
     const hasGate = isGate(route?.gate);
     const isPublic = route?.public === true;
-    if (hasGate && isPublic) offenders.push({ name, problem: 'gated_and_public' });
+    const repeated = names.has(name);
+    names.add(name);
+    if (repeated) offenders.push({ name, problem: 'duplicate' });
+    else if (hasGate && isPublic) offenders.push({ name, problem: 'gated_and_public' });
     else if (!hasGate && !isPublic) offenders.push({ name, problem: 'ungated' });
     else if (hasGate) gated++;
     else open++;

@@ -41,7 +41,8 @@ export class RouteTableError extends FedtrustError {
       `Route table is incomplete: ${offenders.map((o) => `${o.name} (${o.problem})`).join(', ')}`,
       {
         status: 500,
-        remediation: 'Give each listed route a gate (requireTier or a host gate) or mark it `public: true`.',
+        remediation:
+          'Give each listed route a gate (requireTier or a host gate) or mark it `public: true`, and declare each route once.',
         details: { offenders },
       },
     );

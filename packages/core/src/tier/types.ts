@@ -76,4 +76,6 @@ export type RouteProblem =
   /** Neither a gate nor `public: true`. */
   | 'ungated'
   /** Both a gate and `public: true`: which one was meant cannot be told. */
-  | 'gated_and_public';
+  | 'gated_and_public'
+  /** A later declaration of a name already declared: which one the router serves cannot be told. */
+  | 'duplicate';
