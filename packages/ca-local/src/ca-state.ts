@@ -80,18 +80,39 @@ async function loadAuthority(deps: CaStateDeps, id: string): Promise<Authority |
   }
 }
 
+/**
+ * Writes a new authority only if `id` has no record yet; returns whether this call wrote it.
+ * With `replaceSealed` (every shipped store) racing first starts agree on one authority: the
+ * losers load the winner's instead of signing under a key that was never persisted.
+ */
 async function saveAuthority(
   deps: CaStateDeps,
   id: string,
   cert: x509.X509Certificate,
   key: webcrypto.CryptoKey,
-) {
+): Promise<boolean> {
   const payload: SealedAuthority = {
     certificatePem: cert.toString('pem'),
     privateKey: Buffer.from(await exportPkcs8(key)).toString('base64'),
   };
   const plain = new TextEncoder().encode(JSON.stringify(payload));
-  await deps.store.putSealed(await sealRecord(deps.sealer, id, plain, deps.clock.now()));
+  const record = await sealRecord(deps.sealer, id, plain, deps.clock.now());
+  if (deps.store.replaceSealed) return deps.store.replaceSealed(record, null);
+  await deps.store.putSealed(record);
+  return true;
+}
+
+/** The stored authority after `saveAuthority` lost a race; it must exist by now. */
+async function reloadAuthority(deps: CaStateDeps, id: string): Promise<Authority> {
+  const stored = await loadAuthority(deps, id);
+  if (stored) return stored;
+  throw new CaError(
+    'ca_state_invalid',
+    `The CA record ${id} was created concurrently but cannot be read back.`,
+    {
+      details: { record: id },
+    },
+  );
 }
 
 async function createRoot(deps: CaStateDeps): Promise<Authority> {
@@ -110,7 +131,9 @@ async function createRoot(deps: CaStateDeps): Promise<Authority> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  await saveAuthority(deps, rootRecordId(deps.name), certificate, keys.privateKey);
+  if (!(await saveAuthority(deps, rootRecordId(deps.name), certificate, keys.privateKey))) {
+    return reloadAuthority(deps, rootRecordId(deps.name));
+  }
   return { certificate, signingKey: keys.privateKey };
 }
 
@@ -133,7 +156,9 @@ async function createIntermediate(deps: CaStateDeps, root: Authority): Promise<A
       await x509.AuthorityKeyIdentifierExtension.create(root.certificate.publicKey),
     ],
   });
-  await saveAuthority(deps, intermediateRecordId(deps.name), certificate, keys.privateKey);
+  if (!(await saveAuthority(deps, intermediateRecordId(deps.name), certificate, keys.privateKey))) {
+    return reloadAuthority(deps, intermediateRecordId(deps.name));
+  }
   return { certificate, signingKey: keys.privateKey };
 }
 
@@ -142,8 +167,10 @@ async function createIntermediate(deps: CaStateDeps, root: Authority): Promise<A
  * a stored intermediate that the stored root did not sign rather than issuing under a
  * chain no peer could verify.
  *
- * Creation is not atomic across processes: the first `localCa` on a store should start on
- * one node (the CLI's `init`), as two concurrent first starts could each write a root.
+ * Creation is a compare-and-set (`replaceSealed` with no previous record), so concurrent first
+ * starts — two replicas, two `localCa` objects — all end up with the same root and
+ * intermediate. A host store without `replaceSealed` falls back to a plain write, and then
+ * the first start must happen on one node (the CLI's `init`).
  */
 export async function loadOrCreateKeys(deps: CaStateDeps): Promise<CaKeys> {
   const root = (await loadAuthority(deps, rootRecordId(deps.name))) ?? (await createRoot(deps));

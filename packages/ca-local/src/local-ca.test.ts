@@ -47,6 +47,20 @@ describe('localCa persistence', () => {
     expect(await second.health()).toMatchObject({ ok: true });
   });
 
+  it('two first starts racing on one fresh store end with one root that both sign under', async () => {
+    const store = memoryStore();
+    const sealer = sealerFor();
+    const instances = Array.from({ length: 4 }, () => localCa({ store, sealer }));
+    const issued = await Promise.all(instances.map((ca) => issueFor(ca)));
+    const stored = await localCa({ store, sealer }).roots();
+    for (const ca of instances) expect(await ca.roots()).toEqual(stored);
+    const root = new x509.X509Certificate(stored[0]!);
+    for (const { issued: leaf } of issued) {
+      const intermediate = new x509.X509Certificate(leaf.chainPem[0]!);
+      expect(await intermediate.verify({ publicKey: root.publicKey, signatureOnly: true })).toBe(true);
+    }
+  });
+
   it('makes a different root on a different store', async () => {
     const a = localCa({ store: memoryStore(), sealer: sealerFor() });
     const b = localCa({ store: memoryStore(), sealer: sealerFor() });
