@@ -1,4 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,4 +75,59 @@ describe('startStepCa', () => {
       await dispatcher.close();
     }
   });
+});
+
+describe('startStepCa with a binary that cannot run', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'fedtrust-bin-'));
+  });
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Runs `start` with TMPDIR pointed at a private folder, and lists what it left there. */
+  async function inPrivateTmp(start: () => Promise<unknown>): Promise<{ error: unknown; left: string[] }> {
+    const privateTmp = mkdtempSync(join(tmpdir(), 'fedtrust-start-test-'));
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = privateTmp;
+    try {
+      const error = await start().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      return { error, left: readdirSync(privateTmp) };
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      rmSync(privateTmp, { recursive: true, force: true });
+    }
+  }
+
+  it.each([
+    ['a missing file', () => '/nonexistent/fedtrust/step-ca'],
+    [
+      'a file without the execute bit',
+      () => {
+        const file = join(scratch, 'plain-file');
+        writeFileSync(file, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+        return file;
+      },
+    ],
+  ])('refuses %s before creating anything', async (_label, make) => {
+    const binary = make();
+    const { error, left } = await inPrivateTmp(() => startStepCa({ binary }));
+    expect(String(error)).toMatch(/not an executable file/);
+    expect(left).toEqual([]);
+  });
+
+  it('an executable that fails to spawn rejects at once and leaves no folder (no uncaught spawn error)', async () => {
+    const binary = join(scratch, 'bad-interpreter');
+    // execve fails with ENOENT: the interpreter does not exist.
+    writeFileSync(binary, '#!/nonexistent/fedtrust-interpreter\n');
+    chmodSync(binary, 0o755);
+    const { error, left } = await inPrivateTmp(() => startStepCa({ binary, startTimeoutMs: 60_000 }));
+    expect(String(error)).toMatch(/could not be started.*ENOENT/s);
+    expect(left).toEqual([]);
+  }, 20_000);
 });

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,7 +72,7 @@ let exitHookInstalled = false;
  * CA still running and removes its folder.
  */
 export async function startStepCa(options: StartStepCaOptions = {}): Promise<RunningStepCa> {
-  const binary = options.binary ?? (await provisionStepCa());
+  const binary = executable(options.binary ?? (await provisionStepCa()));
   const arc = options.arc ?? DEFAULT_IDENTITY_ARC;
   const specs = options.provisioners ?? [{ name: 'fedtrust' }];
   if (specs.length === 0) throw new TypeError('startStepCa: at least one provisioner is required');
@@ -193,7 +193,7 @@ export const STEP_CA_BUILD_TIMEOUT_MS = 15 * 60_000;
  */
 export async function provisionStepCa(): Promise<string> {
   const fromEnv = process.env['STEP_CA_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '' && !existsSync(SCRIPT)) return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '' && !existsSync(SCRIPT)) return executable(fromEnv);
   if (!existsSync(SCRIPT)) {
     throw new Error(
       'startStepCa: set STEP_CA_BIN to a step-ca binary (scripts/provision-step-ca.sh is not available)',
@@ -206,6 +206,19 @@ export async function provisionStepCa(): Promise<string> {
   });
   const path = stdout.trim().split('\n').pop() ?? '';
   if (path === '') throw new Error('startStepCa: provision-step-ca.sh printed no binary path');
+  return executable(path);
+}
+
+/** `path` when it is a regular file this process may execute; a clear error otherwise (not a spawn crash). */
+function executable(path: string): string {
+  try {
+    if (!statSync(path).isFile()) throw new Error('not a regular file');
+    accessSync(path, constants.X_OK);
+  } catch (error) {
+    throw new Error(`startStepCa: ${path} is not an executable file (set STEP_CA_BIN to a step-ca binary)`, {
+      cause: error,
+    });
+  }
   return path;
 }
 
@@ -228,6 +241,10 @@ async function waitHealthy(
     exited = `exited with ${code ?? signal}`;
   };
   child.once('exit', onExit);
+  // Without a listener a failed spawn (ENOENT, EACCES) is an uncaught exception.
+  child.on('error', (error) => {
+    exited ??= `could not be started (${(error as NodeJS.ErrnoException).code ?? error.message})`;
+  });
   const dispatcher = new Agent({ connect: { ca: rootPem } });
   const deadline = Date.now() + timeoutMs;
   try {
@@ -253,7 +270,8 @@ async function waitHealthy(
 }
 
 async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // A child that never spawned has no pid and emits no 'exit'.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
