@@ -123,6 +123,46 @@ describe('readCsr', () => {
     expect(new x509.Pkcs10CertificateRequest(read.pem).subject).toBe('CN=peer.example.test');
   });
 
+  it('refuses BER a strict DER reader (step-ca) would refuse after the token is spent: long lengths, padded integers', async () => {
+    const { csrPem } = await makeCsr('peer.example.test');
+    const der = new Uint8Array(x509.PemConverter.decodeFirst(csrPem));
+    // The outer length is not covered by the signature: re-encode it with a needless extra octet.
+    const body = der.subarray(2 + (der[1]! & 0x7f));
+    const longForm = Uint8Array.from([0x30, 0x83, 0x00, body.length >> 8, body.length & 0xff, ...body]);
+    expect(await refusal(x509.PemConverter.encode(longForm, 'CERTIFICATE REQUEST'))).toEqual({
+      code: 'enrollment_csr_invalid',
+      status: 400,
+    });
+
+    // The ECDSA signature is not signed either: pad r with a 0x00 octet it does not need.
+    const tlv = (tag: number, content: Uint8Array) => {
+      const n = content.length;
+      const head = n < 0x80 ? [tag, n] : n < 0x100 ? [tag, 0x81, n] : [tag, 0x82, n >> 8, n & 0xff];
+      return Uint8Array.from([...head, ...content]);
+    };
+    const request = new x509.Pkcs10CertificateRequest(csrPem);
+    // ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, short lengths for P-256.
+    const minimal = new Uint8Array(request.signature);
+    const rLength = minimal[3]!;
+    const r = minimal.subarray(4, 4 + rLength);
+    const sInteger = minimal.subarray(4 + rLength);
+    const padded = tlv(0x30, Uint8Array.from([0x02, rLength + 1, 0x00, ...r, ...sInteger]));
+    const info = new Uint8Array(request.tbs);
+    const algorithm = tlv(0x30, tlv(0x06, Uint8Array.from([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02])));
+    const bitString = tlv(0x03, Uint8Array.from([0, ...padded]));
+    const content = Uint8Array.from([...info, ...algorithm, ...bitString]);
+    const rebuilt = tlv(0x30, content);
+    expect(await refusal(x509.PemConverter.encode(rebuilt, 'CERTIFICATE REQUEST'))).toEqual({
+      code: 'enrollment_csr_invalid',
+      status: 400,
+    });
+    const same = Uint8Array.from([...info, ...algorithm, ...tlv(0x03, Uint8Array.from([0, ...minimal]))]);
+    const control = tlv(0x30, same);
+    expect((await readCsr(x509.PemConverter.encode(control, 'CERTIFICATE REQUEST'))).commonNames).toEqual([
+      'peer.example.test',
+    ]);
+  });
+
   it('refuses trailing bytes after the request', async () => {
     const { csrPem } = await makeCsr('peer.example.test');
     const der = new Uint8Array(x509.PemConverter.decodeFirst(csrPem));

@@ -88,7 +88,8 @@ function readElement(der: Uint8Array, offset: number, limit: number): Element {
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
     contentStart += count;
-    if (length < 0x80) throw invalid('non-minimal DER length');
+    // DER: the fewest length octets (a strict reader such as step-ca's refuses anything else).
+    if (length < 0x80 || der[offset + 2] === 0) throw invalid('non-minimal DER length');
   }
   const end = contentStart + length;
   if (end > limit) throw invalid('DER element longer than its container');
@@ -169,7 +170,12 @@ function commonNamesOf(der: Uint8Array, subject: Element): string[] {
 
 /** The unsigned big-endian integer content of a DER INTEGER, left-padded to `size` bytes. */
 function fixedWidth(der: Uint8Array, element: Element, size: number): Uint8Array {
-  if (element.tag !== TAG.integer) throw invalid('malformed ECDSA signature');
+  if (element.tag !== TAG.integer || element.end === element.contentStart)
+    throw invalid('malformed ECDSA signature');
+  const first = der[element.contentStart]!;
+  const padded =
+    first === 0 && element.end - element.contentStart > 1 && der[element.contentStart + 1]! < 0x80;
+  if (first & 0x80 || padded) throw invalid('ECDSA signature integers are not minimal positive DER');
   let start = element.contentStart;
   while (start < element.end - 1 && der[start] === 0) start++;
   const length = element.end - start;
