@@ -8,6 +8,9 @@
 #      which are installed with apt-get when missing.
 # Only the path goes to stdout; progress goes to stderr. Safe to run concurrently: builds
 # are serialised by a lock and published with an atomic rename, so a cached call is instant.
+# The cache path is predictable, so a cached binary is run only when nobody else could have
+# put it there: the cache folders and the binary are ours and writable by no one else, and
+# every folder above the cache root is ours or root's (others may write only with the sticky bit).
 set -euo pipefail
 
 if [ -n "${STEP_CA_BIN:-}" ]; then
@@ -49,18 +52,62 @@ func main() {
 '
 
 hash="$(printf '%s' "$main_go" | sha256sum | cut -c1-16)"
-cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/fedtrust/step-ca/$hash"
+cache_root="${XDG_CACHE_HOME:-$HOME/.cache}"
+cache_dir="$cache_root/fedtrust/step-ca/$hash"
 binary="$cache_dir/step-ca"
-if [ -x "$binary" ]; then
+uid="$(id -u)"
+
+refuse() {
+  echo "provision-step-ca: $1; refusing the cache $cache_root/fedtrust (fix or remove it, or set STEP_CA_BIN)" >&2
+  exit 1
+}
+
+# Ours, not a symbolic link, writable by no one else.
+check_private() {
+  local owner mode
+  if [ -L "$1" ]; then refuse "$1 is a symbolic link"; fi
+  read -r owner mode <<<"$(stat -c '%u %a' -- "$1")"
+  if [ "$owner" != "$uid" ]; then refuse "$1 belongs to uid $owner"; fi
+  if ((8#$mode & 8#022)); then refuse "$1 is writable by other users"; fi
+}
+
+# From the cache root up to /: ours or root's, and writable by others only with the sticky bit.
+check_ancestors() {
+  local path owner mode
+  path="$(realpath -- "$1")"
+  while :; do
+    read -r owner mode <<<"$(stat -c '%u %a' -- "$path")"
+    if [ "$owner" != "$uid" ] && [ "$owner" != 0 ]; then refuse "$path belongs to uid $owner"; fi
+    if ((8#$mode & 8#022)) && ! ((8#$mode & 8#1000)); then refuse "$path is writable by other users"; fi
+    if [ "$path" = / ]; then break; fi
+    path="$(dirname -- "$path")"
+  done
+}
+
+check_cache() {
+  local path
+  check_ancestors "$cache_root"
+  for path in "$cache_root/fedtrust" "$cache_root/fedtrust/step-ca" "$cache_dir"; do
+    if [ -e "$path" ] || [ -L "$path" ]; then check_private "$path"; fi
+  done
+  if [ -e "$binary" ] || [ -L "$binary" ]; then check_private "$binary"; fi
+}
+
+umask 077
+mkdir -p "$cache_root"
+check_cache
+if [ -f "$binary" ] && [ -x "$binary" ]; then
   printf '%s\n' "$binary"
   exit 0
 fi
 
 mkdir -p "$cache_dir"
+check_cache
 exec 9>"$cache_dir/.lock"
 flock 9
 # Another process may have finished the build while we waited for the lock.
-if [ -x "$binary" ]; then
+check_cache
+if [ -f "$binary" ] && [ -x "$binary" ]; then
   printf '%s\n' "$binary"
   exit 0
 fi
@@ -92,7 +139,7 @@ echo "provision-step-ca: building step-ca into $cache_dir (about a minute, once)
 (
   cd "$work/gopath/src/fedtrust-step-ca"
   GO111MODULE=off GOFLAGS='' GOPATH="$work/gopath:$gocode" \
-    GOCACHE="${GOCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fedtrust/go-build}" \
+    GOCACHE="${GOCACHE:-$cache_root/fedtrust/go-build}" \
     go build -trimpath -o "$work/step-ca" . >&2
 )
 mv -f "$work/step-ca" "$binary"

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,5 +56,71 @@ describe('scripts/provision-step-ca.sh', () => {
     expect(stdout).toBe(`${built}\n`);
     const { stdout: help } = await run(built, ['--help']);
     expect(help).toContain('--password-file');
+  });
+});
+
+describe('scripts/provision-step-ca.sh never runs a cached binary someone else could have planted', () => {
+  // The cache path is public (a hash of the wrapper source), so anyone who can write
+  // under the cache root can put a "step-ca" there before us.
+  const wrapper = /main_go='([\s\S]*?)'\n/.exec(readFileSync(SCRIPT, 'utf8'))?.[1] ?? '';
+  const hash = createHash('sha256').update(wrapper).digest('hex').slice(0, 16);
+  const NOBODY = 65_534;
+
+  /** A cache root holding a planted "step-ca" that prints PWNED; `arrange` weakens one part. */
+  function planted(arrange: (paths: { root: string; hashDir: string; binary: string }) => void) {
+    const root = mkdtempSync(join(dir, 'cache-'));
+    const hashDir = join(root, 'fedtrust', 'step-ca', hash);
+    mkdirSync(hashDir, { recursive: true, mode: 0o755 });
+    const binary = join(hashDir, 'step-ca');
+    writeFileSync(binary, '#!/bin/sh\necho PWNED\n', { mode: 0o755 });
+    arrange({ root, hashDir, binary });
+    return root;
+  }
+
+  async function resolve(cacheRoot: string) {
+    // PATH without step-ca, so resolution reaches the cache.
+    return script({ XDG_CACHE_HOME: cacheRoot, PATH: '/usr/bin:/bin' }).then(
+      ({ stdout }) => ({ code: 0, stdout, refused: false }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        refused: error.stderr.includes('refusing the cache'),
+      }),
+    );
+  }
+
+  it('the wrapper hash the test derives is the one the script uses', () => {
+    expect(wrapper).toContain('commands.AppCommand.Action');
+    expect(
+      built.includes(`/fedtrust/step-ca/${hash}/step-ca`) || process.env['STEP_CA_BIN'] !== undefined,
+    ).toBe(true);
+  });
+
+  it.runIf(process.getuid?.() === 0).each([
+    ['a binary owned by another user', (p: { binary: string }) => chownSync(p.binary, NOBODY, NOBODY)],
+    [
+      'a cache folder owned by another user',
+      (p: { root: string }) => chownSync(join(p.root, 'fedtrust'), NOBODY, NOBODY),
+    ],
+  ])('refuses %s', async (_label, weaken) => {
+    expect(await resolve(planted(weaken))).toEqual({ code: 1, stdout: '', refused: true });
+  });
+
+  it.each([
+    ['a world-writable binary', (p: { binary: string }) => chmodSync(p.binary, 0o777)],
+    ['a group-writable cache folder', (p: { hashDir: string }) => chmodSync(p.hashDir, 0o775)],
+    ['a world-writable cache root without the sticky bit', (p: { root: string }) => chmodSync(p.root, 0o777)],
+  ])('refuses %s', async (_label, weaken) => {
+    expect(await resolve(planted(weaken))).toEqual({ code: 1, stdout: '', refused: true });
+  });
+
+  it('uses a cached binary in a private cache, also below a sticky world-writable root like /tmp', async () => {
+    for (const root of [planted(() => {}), planted((p) => chmodSync(p.root, 0o1777))]) {
+      expect(await resolve(root)).toEqual({
+        code: 0,
+        stdout: `${join(root, 'fedtrust', 'step-ca', hash, 'step-ca')}\n`,
+        refused: false,
+      });
+    }
   });
 });
