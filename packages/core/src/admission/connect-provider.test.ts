@@ -113,6 +113,18 @@ describe('connectProvider', () => {
     expect(registry.get('p')).toMatchObject({ connectionId: 'c1', authState: 'self_minted' });
   });
 
+  it('ignores auth state, prefix and load fields a client smuggles into the request: only admission decides them', async () => {
+    const { deps, registry } = setup();
+    const smuggled = { authState: 'bearer_validated', tokenPrefix: 'ftp_fake', inFlight: -5 };
+    const first = await connectProvider({ providerId: 'p', connectionId: 'c1', ...smuggled } as never, deps);
+    expect(first).toMatchObject({ accepted: true, session: { authState: 'self_minted', inFlight: 0 } });
+    expect(registry.get('p')?.tokenPrefix).not.toBe('ftp_fake');
+    expect(
+      await connectProvider({ providerId: 'p', connectionId: 'imp', ...smuggled } as never, deps),
+    ).toEqual({ accepted: false, refusal: 'live_session_protected' });
+    expect(registry.get('p')?.connectionId).toBe('c1');
+  });
+
   it.each([
     ['a fractional capacity', { capacity: 1.5 }],
     ['a negative capacity', { capacity: -1 }],

@@ -43,6 +43,23 @@ describe('canonicalEvent / chainHash', () => {
     },
   );
 
+  it('name the offending field, never its value, so a secret in a bad event does not reach logs', () => {
+    let message = '';
+    try {
+      canonicalEvent({
+        ...valid,
+        token: 'ftp_s3cr3tvalue',
+        verb: 'ftp_other_secret'.repeat(5),
+      } as AuditEvent);
+    } catch (error) {
+      const { message: text, issues } = error as AuditEventError;
+      message = JSON.stringify({ text, issues });
+    }
+    expect(message).toContain('token');
+    expect(message).not.toContain('s3cr3t');
+    expect(message).not.toContain('other_secret');
+  });
+
   it('hash the event, not its key order', () => {
     const reordered = Object.fromEntries(Object.entries(valid).reverse()) as unknown as AuditEvent;
     expect(chainHash(GENESIS_HASH, reordered)).toBe(chainHash(GENESIS_HASH, valid));
