@@ -147,7 +147,10 @@ describe('readCsr', () => {
     const r = minimal.subarray(4, 4 + rLength);
     const sInteger = minimal.subarray(4 + rLength);
     const padded = tlv(0x30, Uint8Array.from([0x02, rLength + 1, 0x00, ...r, ...sInteger]));
-    const info = new Uint8Array(request.tbs);
+    // certificationRequestInfo: the first element of the body (a long-form length here).
+    const infoLength =
+      body[1]! & 0x80 ? body.subarray(2, 2 + (body[1]! & 0x7f)).reduce((n, b) => n * 256 + b, 0) : body[1]!;
+    const info = body.subarray(0, 2 + (body[1]! & 0x80 ? body[1]! & 0x7f : 0) + infoLength);
     const algorithm = tlv(0x30, tlv(0x06, Uint8Array.from([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02])));
     const bitString = tlv(0x03, Uint8Array.from([0, ...padded]));
     const content = Uint8Array.from([...info, ...algorithm, ...bitString]);
