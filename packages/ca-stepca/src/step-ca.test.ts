@@ -450,6 +450,40 @@ describe('requests the CA must refuse', () => {
     expect(error.code).toBe('ca_csr_invalid');
   });
 
+  it("a CSR requesting the identity extensions of another grant, CA rights and key usages gets none of them: the token's identity, once", async () => {
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
+    const other = encodeIdentity({
+      grantId: '11111111-2222-4333-8444-555555555555',
+      subjectUserId: '66666666-7777-4888-8999-aaaaaaaaaaaa',
+    });
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=work-gateway',
+      keys,
+      signingAlgorithm: SIGNING,
+      extensions: [
+        new x509.Extension(other.grantId.oid, false, other.grantId.der),
+        new x509.Extension(other.subjectUserId.oid, false, other.subjectUserId.der),
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      ],
+    });
+    const issued = await client.issue({
+      csrPem: csr.toString('pem'),
+      commonName: 'work-gateway',
+      grantId: GRANT,
+      subjectUserId: SUBJECT,
+    });
+    const leaf = new x509.X509Certificate(issued.certificatePem);
+    expect(readIdentity(new Uint8Array(leaf.rawData))).toEqual({ grantId: GRANT, subjectUserId: SUBJECT });
+    expect(leaf.getExtension(x509.BasicConstraintsExtension)?.ca ?? false).toBe(false);
+    expect(leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages).toEqual([
+      x509.ExtendedKeyUsage.clientAuth,
+    ]);
+  });
+
   it('a provisioner without the fedtrust template yields ca_verification_failed, never a certificate', async () => {
     const bare = adapter({ provisioner: credentials('bare') });
     const { csrPem } = await csrFor('work-gateway');
@@ -482,6 +516,22 @@ describe('reachability and pinning', () => {
     expect(error.code).toBe('ca_unreachable');
     const health = await closed.health();
     expect(health.ok).toBe(false);
+  });
+
+  it('renewal against a CA whose TLS certificate does not chain to the pinned root is ca_unreachable, not a verdict on our certificate', async () => {
+    const { csrPem, privateKeyPem } = await csrFor('renew-pinned');
+    const issued = await client.issue({
+      csrPem,
+      commonName: 'renew-pinned',
+      grantId: GRANT,
+      subjectUserId: SUBJECT,
+    });
+    const stranger = await generatePki();
+    const pinnedElsewhere = adapter({ root: stranger.rootPem });
+    const error = await caught(
+      pinnedElsewhere.renew({ certificatePem: issued.certificatePem, privateKeyPem }),
+    );
+    expect(error.code).toBe('ca_unreachable');
   });
 
   it('a CA whose TLS certificate does not chain to the pinned root is ca_unreachable', async () => {

@@ -76,9 +76,11 @@ export async function renew(ctx: StepCaContext, request: RenewRequest): Promise<
   try {
     response = await caRequest(ctx.connection, 'POST', '/1.0/renew', { dispatcher });
   } catch (error) {
-    // step-ca checks the client certificate during the handshake and answers with a TLS alert.
-    const cause = (error as { cause?: unknown }).cause;
-    if (/alert|certificate/i.test(cause instanceof Error ? cause.message : '')) {
+    // step-ca checks the client certificate during the handshake and answers with a TLS
+    // alert (ERR_SSL_..._ALERT_...). Our own refusal of the CA's certificate (not under the
+    // pinned root) also names a certificate, but says nothing about ours: ca_unreachable.
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (typeof code === 'string' && /^ERR_SSL_.*ALERT/.test(code)) {
       throw new CaError('ca_certificate_unknown', 'step-ca rejected the certificate in the TLS handshake', {
         cause: error,
       });
