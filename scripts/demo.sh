@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure-node.sh
-[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || . scripts/install-deps.sh
 npm run --silent build >/dev/null
 exec node examples/two-gateways/dist/main.js "$@"

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure-node.sh
 echo "node $(node -v), npm $(npm -v)"
-npm ci --no-audit --no-fund
+. scripts/install-deps.sh
 npm test
