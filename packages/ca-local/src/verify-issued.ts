@@ -11,7 +11,7 @@ import type * as x509 from '@peculiar/x509';
 import type { CaKeys } from './ca-state.js';
 
 /**
- * Throws `ca_issuance_invalid` unless `leaf` chains to the root through the intermediate and
+ * Throws `ca_verification_failed` unless `leaf` chains to the root through the intermediate and
  * carries each identity extension exactly once with exactly `identity`.
  */
 export async function verifyIssued(
@@ -22,7 +22,7 @@ export async function verifyIssued(
 ) {
   const fail = (why: string, cause?: unknown): never => {
     throw new CaError(
-      'ca_issuance_invalid',
+      'ca_verification_failed',
       `The local CA produced a certificate it must not return: ${why}.`,
       {
         cause,

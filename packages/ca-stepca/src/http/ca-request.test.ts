@@ -1,4 +1,4 @@
-import { CaError } from '@fedtrust/core';
+import { CA_ERRORS, CaError } from '@fedtrust/core';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepCaError } from '../errors.js';
@@ -35,9 +35,12 @@ describe('caRequest', () => {
     expect((error as StepCaError).code).toBe('ca_unreachable');
   });
 
-  it('a refused connection is ca_unreachable', async () => {
+  it("a refused connection is ca_unreachable, a CaError with core's status (one code list for every CA)", async () => {
     const error = await caRequest(connection, 'GET', '/health').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CaError);
     expect((error as StepCaError).code).toBe('ca_unreachable');
+    expect((error as StepCaError).status).toBe(CA_ERRORS.ca_unreachable.status);
+    expect((error as StepCaError).caMessage).toBeUndefined();
   });
 
   it('returns status, JSON body and the CA Date header', async () => {
@@ -83,7 +86,10 @@ describe('refusal', () => {
       message: 'The request was forbidden by the certificate authority: policy says no.',
     });
     const error = refusal(await caRequest(connection, 'POST', '/1.0/sign', { json: {} }), connection, 'sign');
+    expect(error).toBeInstanceOf(CaError);
     expect((error as StepCaError).code).toBe('ca_policy_refused');
+    expect((error as StepCaError).status).toBe(CA_ERRORS.ca_policy_refused.status);
+    expect((error as StepCaError).caMessage).toContain('policy says no');
     expect((error as StepCaError).details?.['caMessage']).toContain('policy says no');
     expect(error.message).toContain('policy says no');
   });

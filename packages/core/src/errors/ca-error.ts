@@ -50,13 +50,30 @@ export const CA_ERRORS = {
     remediation:
       'Pass the serial as lower-case hex without separators, as `IssuedCertificate.serial` gives it.',
   },
-  /** The CA could not be reached, or refused for a reason of its own (policy, credentials, clock skew). */
-  ca_unavailable: {
-    status: 502,
-    remediation: 'Check that the CA is running and reachable (`fedtrust doctor --check ca`), then retry.',
+  /** The CA could not be reached, its TLS identity did not chain to the pinned root, or it answered garbage. */
+  ca_unreachable: {
+    status: 503,
+    remediation:
+      'Check that the CA is running at the configured URL and that its root is the pinned one (`fedtrust doctor --check ca`), then retry.',
   },
-  /** The CA returned something that failed post-issuance verification; it was not handed out. */
-  ca_issuance_invalid: {
+  /** The CA refused our credentials (unknown provisioner, wrong password, key that cannot be decrypted, token signature rejected). */
+  ca_bad_credentials: {
+    status: 502,
+    remediation: "Check the CA credentials fedtrust is configured with against the CA's own configuration.",
+  },
+  /** The CA refused the request for a reason of its own; its message is in `details.caMessage`. */
+  ca_policy_refused: {
+    status: 502,
+    remediation:
+      "Read the CA's message and log; check its policy and certificate template against what fedtrust requests.",
+  },
+  /** The CA's clock and ours disagree by more than the one-time token leeway. */
+  ca_clock_skew: {
+    status: 502,
+    remediation: 'Synchronise the clocks of this host and the CA (NTP).',
+  },
+  /** The CA returned a certificate that failed post-issuance verification; it was not handed out. */
+  ca_verification_failed: {
     status: 502,
     remediation:
       'Check the CA template: the leaf must chain to the pinned root and carry both identity extensions once.',
@@ -75,7 +92,7 @@ export type CaErrorCode = keyof typeof CA_ERRORS;
 /** A CA refused or failed; `code` is one of {@link CA_ERRORS}. */
 export class CaError extends FedtrustError {
   static override readonly code: string = 'ca_error';
-  override readonly name = 'CaError';
+  override readonly name: string = 'CaError';
   declare readonly code: CaErrorCode;
 
   constructor(code: CaErrorCode, message: string, options: FedtrustErrorOptions = {}) {
