@@ -1,0 +1,2 @@
+// `npm run bench`: runs the compiled benchmarks (the root script builds first).
+await import('./dist/main.js');
