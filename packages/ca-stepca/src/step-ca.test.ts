@@ -130,6 +130,15 @@ describe('stepCa against a real step-ca', () => {
     expect(issued.notAfter.getTime() - issued.notBefore.getTime()).toBe(660_000);
   });
 
+  it("without a requested lifetime, the host's own lifetime bounds still hold (defaultSeconds, else a maxSeconds below the CA default)", async () => {
+    const { csrPem } = await csrFor('work-gateway');
+    const request = { csrPem, commonName: 'work-gateway', grantId: GRANT, subjectUserId: SUBJECT };
+    const capped = await adapter({ lifetime: { maxSeconds: 3600 } }).issue(request);
+    expect(capped.notAfter.getTime() - capped.notBefore.getTime()).toBe(3600_000 + 60_000);
+    const byDefault = await adapter({ lifetime: { defaultSeconds: 900 } }).issue(request);
+    expect(byDefault.notAfter.getTime() - byDefault.notBefore.getTime()).toBe(900_000 + 60_000);
+  });
+
   it('renews over mTLS: same key and identity, new serial', async () => {
     const { csrPem, privateKeyPem } = await csrFor('renew-me');
     const issued = await client.issue({

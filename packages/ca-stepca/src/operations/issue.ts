@@ -29,10 +29,11 @@ export async function issue(ctx: StepCaContext, request: IssueRequest): Promise<
   const csr = await parseCsr(request.csrPem);
   checkNames(csr, request.commonName);
   const provisioner = await ctx.provisioner();
-  const lifetimeSeconds = checkLifetime(request.lifetimeSeconds, {
-    ...provisioner.claims,
-    ...definedOnly(ctx.lifetime),
-  });
+  const bounds = { ...provisioner.claims, ...definedOnly(ctx.lifetime) };
+  const lifetimeSeconds = checkLifetime(
+    request.lifetimeSeconds ?? hostDefault(ctx.lifetime, provisioner.claims),
+    bounds,
+  );
   const identity = { grantId: request.grantId, subjectUserId: request.subjectUserId };
   const encoded = encodeIdentity(identity, ctx.arc);
   const ott = await createToken({
@@ -70,6 +71,7 @@ export async function issue(ctx: StepCaContext, request: IssueRequest): Promise<
       arc: ctx.arc,
       rootDer: ctx.rootDer,
       at: ctx.clock.now(),
+      maxLifetimeSeconds: lifetimeSeconds ?? bounds.maxSeconds ?? STEP_CA_DEFAULT_LIFETIME.maxSeconds,
     },
   );
 }
@@ -161,6 +163,20 @@ function checkLifetime(
     );
   }
   return requested;
+}
+
+/**
+ * The lifetime to ask for when the request names none. step-ca then uses the provisioner's
+ * default, which a host's own `lifetime` must still bound: its `defaultSeconds`, else its
+ * `maxSeconds` when that is below the provisioner's default.
+ */
+function hostDefault(
+  host: { defaultSeconds?: number; maxSeconds?: number },
+  provisioner: { defaultSeconds?: number },
+): number | undefined {
+  if (host.defaultSeconds !== undefined) return host.defaultSeconds;
+  const caDefault = provisioner.defaultSeconds ?? STEP_CA_DEFAULT_LIFETIME.defaultSeconds;
+  return host.maxSeconds !== undefined && host.maxSeconds < caDefault ? host.maxSeconds : undefined;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

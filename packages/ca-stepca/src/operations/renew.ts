@@ -116,6 +116,8 @@ export async function renew(ctx: StepCaContext, request: RenewRequest): Promise<
       arc: ctx.arc,
       rootDer: ctx.rootDer,
       at: now,
+      // step-ca renews for the old certificate's duration (less its backdating).
+      maxLifetimeSeconds: (leaf.notAfter.getTime() - leaf.notBefore.getTime()) / 1000,
     },
   );
 }

@@ -19,11 +19,16 @@ export interface Expectation {
   arc: string;
   rootDer: Uint8Array;
   at: Date;
+  /** The longest validity the request allows, counted from `at` (the requested lifetime, else the CA's bound). */
+  maxLifetimeSeconds: number;
 }
+
+/** How far ahead of ours the CA's clock may run (its tokens allow one minute) plus the round trip. */
+const CLOCK_LEEWAY_MS = 5 * 60_000;
 
 /**
  * Checks step-ca's answer (`crt` plus `certChain`) and returns the certificate only if the
- * leaf chains to the pinned root, is not a CA, certifies the expected key for the expected
+ * leaf chains to the pinned root, does not outlive the lifetime asked for, is not a CA, certifies the expected key for the expected
  * common name, and carries both identity extensions exactly once with the expected
  * values. Anything else is `ca_verification_failed`; the certificate is not returned.
  */
@@ -65,6 +70,12 @@ export async function verifyIssued(
     expected.at,
   );
   if (problem !== null) fail(`it does not chain to the pinned root (${problem.message})`);
+  const latest = expected.at.getTime() + expected.maxLifetimeSeconds * 1000 + CLOCK_LEEWAY_MS;
+  if (leaf.notAfter.getTime() > latest) {
+    fail(
+      `it is valid until ${leaf.notAfter.toISOString()}, beyond the ${expected.maxLifetimeSeconds} s that were asked for`,
+    );
+  }
   if (leaf.getExtension(BasicConstraintsExtension)?.ca === true) fail('the leaf is a CA certificate');
   if (!bytesEqual(new Uint8Array(leaf.publicKey.rawData), expected.publicKey)) {
     fail('it certifies another public key than the request');
