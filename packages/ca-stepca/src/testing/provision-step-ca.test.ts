@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionStepCa, STEP_CA_BUILD_TIMEOUT_MS } from './start-step-ca.js';
+import { provisionScript, provisionStepCa, STEP_CA_BUILD_TIMEOUT_MS } from './start-step-ca.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../../scripts/provision-step-ca.sh', import.meta.url));
 const run = promisify(execFile);
@@ -122,5 +122,27 @@ describe('scripts/provision-step-ca.sh never runs a cached binary someone else c
         refused: false,
       });
     }
+  });
+});
+
+describe('provisionScript', () => {
+  it('finds the repository script from src/testing and dist/testing', () => {
+    expect(provisionScript(new URL('./start-step-ca.ts', import.meta.url).href)).toBe(SCRIPT);
+    expect(provisionScript(new URL('../../dist/testing/index.js', import.meta.url).href)).toBe(SCRIPT);
+  });
+
+  it('ignores node_modules/scripts/provision-step-ca.sh when the package is installed from npm', () => {
+    const project = mkdtempSync(join(dir, 'project-'));
+    mkdirSync(join(project, 'node_modules', 'scripts'), { recursive: true });
+    writeFileSync(
+      join(project, 'node_modules', 'scripts', 'provision-step-ca.sh'),
+      '#!/bin/sh\necho PWNED\n',
+      {
+        mode: 0o755,
+      },
+    );
+    writeFileSync(join(project, 'node_modules', 'scripts', 'package.json'), '{"name":"scripts"}');
+    const installed = join(project, 'node_modules', '@fedtrust', 'ca-stepca', 'dist', 'testing', 'index.js');
+    expect(provisionScript(new URL(`file://${installed}`).href)).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ export interface RunningStepCa {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const SCRIPT = fileURLToPath(new URL('../../../../scripts/provision-step-ca.sh', import.meta.url));
+const SCRIPT = provisionScript(import.meta.url);
 const running = new Set<{ child: ChildProcess; dir: string }>();
 let exitHookInstalled = false;
 
@@ -193,8 +193,8 @@ export const STEP_CA_BUILD_TIMEOUT_MS = 15 * 60_000;
  */
 export async function provisionStepCa(): Promise<string> {
   const fromEnv = process.env['STEP_CA_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '' && !existsSync(SCRIPT)) return executable(fromEnv);
-  if (!existsSync(SCRIPT)) {
+  if (fromEnv !== undefined && fromEnv !== '' && SCRIPT === null) return executable(fromEnv);
+  if (SCRIPT === null) {
     throw new Error(
       'startStepCa: set STEP_CA_BIN to a step-ca binary (scripts/provision-step-ca.sh is not available)',
     );
@@ -207,6 +207,24 @@ export async function provisionStepCa(): Promise<string> {
   const path = stdout.trim().split('\n').pop() ?? '';
   if (path === '') throw new Error('startStepCa: provision-step-ca.sh printed no binary path');
   return executable(path);
+}
+
+/**
+ * The fedtrust repository's `scripts/provision-step-ca.sh`, four folders above this module
+ * (`packages/ca-stepca/{src,dist}/testing`), or `null`. Installed from npm, those four
+ * folders lead to `node_modules/`, where any package named `scripts` could supply the
+ * file: it is used only when the folder is the fedtrust monorepo root.
+ */
+export function provisionScript(moduleUrl: string): string | null {
+  const root = new URL('../../../../', moduleUrl);
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { name?: unknown };
+    if (manifest.name !== 'fedtrust-monorepo') return null;
+  } catch {
+    return null;
+  }
+  const script = fileURLToPath(new URL('scripts/provision-step-ca.sh', root));
+  return existsSync(script) ? script : null;
 }
 
 /** `path` when it is a regular file this process may execute; a clear error otherwise (not a spawn crash). */
