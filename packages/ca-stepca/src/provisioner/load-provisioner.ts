@@ -3,7 +3,7 @@
  *
  * @module @fedtrust/ca-stepca
  */
-import { type CryptoKey, compactDecrypt, importJWK, type JWK } from 'jose';
+import { type CryptoKey, calculateJwkThumbprint, compactDecrypt, importJWK, type JWK } from 'jose';
 import { StepCaError } from '../errors.js';
 import { type CaConnection, caMessage, caRequest } from '../http/ca-request.js';
 import { parseGoDuration } from './go-duration.js';
@@ -79,13 +79,7 @@ export async function loadProvisioner(
       { cause: error, details: { provisioner: credentials.name } },
     );
   }
-  if (
-    typeof privateJwk.d !== 'string' ||
-    privateJwk.kty !== publicJwk.kty ||
-    privateJwk.crv !== publicJwk.crv ||
-    privateJwk.x !== publicJwk.x ||
-    privateJwk.y !== publicJwk.y
-  ) {
+  if (typeof privateJwk.d !== 'string' || !(await samePublicKey(privateJwk, publicJwk))) {
     throw new StepCaError(
       'ca_bad_credentials',
       `the decrypted key of provisioner "${credentials.name}" is not the private half of its published key`,
@@ -142,6 +136,18 @@ async function findProvisioner(connection: CaConnection, name: string): Promise<
   throw new StepCaError('ca_bad_credentials', `step-ca has no JWK provisioner named "${name}"`, {
     details: { provisioner: name },
   });
+}
+
+/**
+ * RFC 7638 thumbprints cover exactly the public members of each key type (EC crv/x/y, RSA
+ * e/n, OKP crv/x); comparing a fixed list of fields let an RSA key with another modulus pass.
+ */
+async function samePublicKey(privateJwk: JWK, publicJwk: JWK): Promise<boolean> {
+  try {
+    return (await calculateJwkThumbprint(privateJwk)) === (await calculateJwkThumbprint(publicJwk));
+  } catch {
+    return false;
+  }
 }
 
 function optional<K extends string>(key: K, value: number | null): Partial<Record<K, number>> {
