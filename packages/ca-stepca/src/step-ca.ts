@@ -27,7 +27,13 @@ export interface StepCaOptions {
   provisioner: { name: string; password: string };
   /** OID arc of the identity extensions; must match the provisioner's template. */
   arc?: string;
-  /** Dispatcher for every call except renewal. Default: an undici Agent pinned to `root`. */
+  /**
+   * Dispatcher for every call except renewal. Default: an undici Agent pinned to `root`.
+   * An injected one carries the pinning and must trust only `root` (for example
+   * `new Agent({ connect: { ca: rootPem } })`, or a `MockAgent` in tests): one-time tokens
+   * are not bound to the CSR, so whoever answers an unpinned connection can redeem the
+   * token for a certificate carrying the grant's identity on a key of its own.
+   */
   dispatcher?: Dispatcher;
   /** Dispatcher factory for renewal, which presents the certificate over mTLS. Default: a pinned Agent. */
   clientDispatcher?: (identity: ClientIdentity) => Dispatcher;
