@@ -74,6 +74,10 @@ export function createStack(options: {
     const server = await startPostgres();
     await server.createDatabase(name);
     const pool = new pg.Pool({ connectionString: server.connectionString(name), max: 8 });
+    // pool.end() resolves before its sockets have closed, so stopping the server right after
+    // can still reach an idle client as an 'error' event; unhandled, that would crash the demo.
+    // A connection lost during the story surfaces as the failing query of its step instead.
+    pool.on('error', () => {});
     cleanup.defer(() => pool.end());
     const store = pgStore(pool);
     cleanup.defer(() => store.close());
