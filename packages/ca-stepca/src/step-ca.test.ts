@@ -421,6 +421,45 @@ describe('requests the CA must refuse', () => {
     },
   );
 
+  it.each([
+    ['a string that is not base64', () => 'not base64!'],
+    ['a number', () => 12345],
+    [
+      'base64 of a DER UTF8String that is not a UUID',
+      () => Buffer.from('\x0c\x05admin', 'latin1').toString('base64'),
+    ],
+    ['base64 of arbitrary bytes', () => Buffer.alloc(38, 0x30).toString('base64')],
+    [
+      'base64 of an upper-case UUID',
+      () => Buffer.from(`\x0c\x24${GRANT.toUpperCase()}`, 'latin1').toString('base64'),
+    ],
+    ['base64 of the UUID without its DER header', () => Buffer.from(GRANT).toString('base64')],
+  ])('the template makes step-ca refuse a grant-id claim that is %s', async (_label, value) => {
+    const connection = rawConnection();
+    try {
+      const provisioner = await loadProvisioner(connection, ca.provisioner);
+      const encoded = encodeIdentity({ grantId: GRANT, subjectUserId: SUBJECT });
+      const ott = await createToken({
+        provisioner,
+        audience: `${ca.url}/1.0/sign`,
+        subject: 'work-gateway',
+        sans: ['work-gateway'],
+        now: new Date(),
+        jti: crypto.randomUUID(),
+        rootFingerprint: ca.rootFingerprint,
+        claims: { [GRANT_ID_CLAIM]: value(), [SUBJECT_USER_ID_CLAIM]: encoded.subjectUserId.base64 },
+      });
+      const { csrPem } = await csrFor('work-gateway');
+      const response = await caRequest(connection, 'POST', '/1.0/sign', { json: { csr: csrPem, ott } });
+      expect(response.status).toBe(400);
+      expect(String((response.body as { message?: unknown }).message)).toContain(
+        `fedtrust: the token claim ${GRANT_ID_CLAIM}`,
+      );
+    } finally {
+      await connection.dispatcher.close();
+    }
+  });
+
   it('a lifetime outside the provisioner bounds is ca_lifetime_out_of_bounds, locally and from step-ca', async () => {
     const { csrPem } = await csrFor('work-gateway');
     const local = await caught(

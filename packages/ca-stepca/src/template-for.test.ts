@@ -17,10 +17,10 @@ describe('templateFor', () => {
   it('fails the template for each missing claim', () => {
     const template = templateFor();
     expect(template).toContain(
-      `fail "fedtrust: the token claim ${GRANT_ID_CLAIM} is missing or not base64 DER"`,
+      `fail "fedtrust: the token claim ${GRANT_ID_CLAIM} is missing or not the base64 DER of a UUID"`,
     );
     expect(template).toContain(
-      `fail "fedtrust: the token claim ${SUBJECT_USER_ID_CLAIM} is missing or not base64 DER"`,
+      `fail "fedtrust: the token claim ${SUBJECT_USER_ID_CLAIM} is missing or not the base64 DER of a UUID"`,
     );
   });
 
