@@ -13,8 +13,12 @@ const NO_VERIFIED_CERT: ConnectionIdentity = { ok: false, reason: 'identity_miss
 
 /**
  * Decides what `socket` proved. Only a certificate that TLS verified against the pinned
- * roots (`socket.authorized`) is ever decoded: a plain socket, a socket without a client
- * certificate, or one whose certificate failed verification is `identity_missing`.
+ * roots (`socket.authorized`, and no `authorizationError`) is ever decoded: a plain socket, a
+ * socket without a client certificate, or one whose certificate failed verification is
+ * `identity_missing`. Node never resets `authorized` once set: after a renegotiation whose
+ * certificate failed verification it is still true, and only `authorizationError` tells.
+ * {@link createFederationServer} refuses renegotiation; a host mounting the handler on its
+ * own server should too (`secureOptions: SSL_OP_NO_RENEGOTIATION`).
  */
 export function createConnectionIdentities(arc?: string): (socket: Socket) => ConnectionIdentity {
   const bySocket = new WeakMap<Socket, ConnectionIdentity>();
@@ -23,7 +27,12 @@ export function createConnectionIdentities(arc?: string): (socket: Socket) => Co
     if (known !== undefined) return known;
     const tls = socket as Partial<TLSSocket>;
     let identity = NO_VERIFIED_CERT;
-    if (tls.encrypted === true && tls.authorized === true && typeof tls.getPeerCertificate === 'function') {
+    if (
+      tls.encrypted === true &&
+      tls.authorized === true &&
+      (tls.authorizationError === undefined || tls.authorizationError === null) &&
+      typeof tls.getPeerCertificate === 'function'
+    ) {
       const raw = tls.getPeerCertificate().raw as Buffer | undefined;
       identity = identifyConnection(raw === undefined ? null : new Uint8Array(raw), arc);
     }

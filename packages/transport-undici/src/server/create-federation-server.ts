@@ -4,6 +4,7 @@
  *
  * @module @fedtrust/transport-undici
  */
+import { constants } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -41,11 +42,19 @@ export interface FederationServer extends AsyncDisposable {
   setSecureContext(tls: Partial<ServerTlsOptions>): void;
 }
 
+/**
+ * Part of every secure context, including those `setSecureContext` builds (node resets
+ * `secureOptions` it is not given): a TLS 1.2 renegotiation could present a second client
+ * certificate, and node keeps `authorized` true when that one fails verification.
+ */
+const SECURE_OPTIONS = constants.SSL_OP_NO_RENEGOTIATION;
+
 function secureContextOptions(tls: ServerTlsOptions) {
   return {
     cert: [tls.certificatePem, ...(tls.chainPem ?? [])].join('\n'),
     key: tls.keyPem,
     ca: tls.clientRootsPem,
+    secureOptions: SECURE_OPTIONS,
   };
 }
 
@@ -55,6 +64,8 @@ function secureContextOptions(tls: ServerTlsOptions) {
  * the handler denies every other route `identity_missing` unless TLS verified the
  * certificate. A client that presents a certificate TLS cannot verify (self-signed, another
  * CA, expired) is disconnected right after the handshake and never reaches a route.
+ * Renegotiation is refused (and a connection that tries it is closed), so the certificate
+ * TLS verified at the handshake is the only one a connection ever carries.
  */
 export function createFederationServer(options: FederationServerOptions): FederationServer {
   const logger = options.logger ?? silentLogger;
@@ -65,6 +76,7 @@ export function createFederationServer(options: FederationServerOptions): Federa
     handler,
   );
   server.on('secureConnection', (socket: TLSSocket) => {
+    socket.disableRenegotiation();
     if (socket.authorized) return;
     const presented = socket.getPeerCertificate();
     if (presented !== null && Object.keys(presented).length > 0) {
