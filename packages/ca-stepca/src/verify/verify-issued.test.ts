@@ -64,6 +64,7 @@ async function leaf(
     extensions?: x509.Extension[];
     ca?: boolean;
     publicKey?: webcrypto.CryptoKey;
+    usages?: string[] | null;
   } = {},
 ) {
   const cert = await x509.X509CertificateGenerator.create({
@@ -77,6 +78,9 @@ async function leaf(
     signingAlgorithm: SIGNING,
     extensions: [
       new x509.BasicConstraintsExtension(change.ca === true, undefined, true),
+      ...(change.usages === null
+        ? []
+        : [new x509.ExtendedKeyUsageExtension(change.usages ?? [x509.ExtendedKeyUsage.clientAuth])]),
       ...(change.extensions ?? [
         new x509.Extension(identity.grantId.oid, false, identity.grantId.der),
         new x509.Extension(identity.subjectUserId.oid, false, identity.subjectUserId.der),
@@ -125,6 +129,14 @@ describe('verifyIssued', () => {
     await expect(
       verifyIssued(await leaf({ lifetimeMs: 24 * 60 * MINUTE + 2 * MINUTE }), expectation()),
     ).resolves.toMatchObject({ serial: 'a1b2' });
+  });
+
+  it('refuses a leaf usable as a TLS server certificate: no extended key usage, serverAuth, or any usage', async () => {
+    await refusal(await leaf({ usages: null }));
+    await refusal(
+      await leaf({ usages: [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth] }),
+    );
+    await refusal(await leaf({ usages: [x509.ExtendedKeyUsage.clientAuth, '2.5.29.37.0'] }));
   });
 
   it('refuses a leaf that is a CA', async () => {

@@ -6,7 +6,12 @@
  */
 import 'reflect-metadata';
 import { type Identity, type IssuedCertificate, readIdentity, serialHex } from '@fedtrust/core';
-import { BasicConstraintsExtension, X509Certificate } from '@peculiar/x509';
+import {
+  BasicConstraintsExtension,
+  ExtendedKeyUsage,
+  ExtendedKeyUsageExtension,
+  X509Certificate,
+} from '@peculiar/x509';
 import { StepCaError } from '../errors.js';
 import { chainsToRoot } from './chains-to-root.js';
 
@@ -23,12 +28,15 @@ export interface Expectation {
   maxLifetimeSeconds: number;
 }
 
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
 /** How far ahead of ours the CA's clock may run (its tokens allow one minute) plus the round trip. */
 const CLOCK_LEEWAY_MS = 5 * 60_000;
 
 /**
  * Checks step-ca's answer (`crt` plus `certChain`) and returns the certificate only if the
- * leaf chains to the pinned root, does not outlive the lifetime asked for, is not a CA, certifies the expected key for the expected
+ * leaf chains to the pinned root, does not outlive the lifetime asked for, is a client-auth
+ * only end-entity certificate, certifies the expected key for the expected
  * common name, and carries both identity extensions exactly once with the expected
  * values. Anything else is `ca_verification_failed`; the certificate is not returned.
  */
@@ -98,6 +106,16 @@ export async function verifyIssued(
     identity.subjectUserId !== expected.identity.subjectUserId
   ) {
     fail('its identity extensions name another grant or subject than requested');
+  }
+  // A leaf without EKU, or with serverAuth, would also pass as a TLS server certificate for
+  // its DNS name (the peer's name) to everyone who pins this root.
+  const usages = leaf.getExtension(ExtendedKeyUsageExtension)?.usages ?? [];
+  if (
+    !usages.includes(ExtendedKeyUsage.clientAuth) ||
+    usages.includes(ExtendedKeyUsage.serverAuth) ||
+    usages.includes(ANY_EXTENDED_KEY_USAGE)
+  ) {
+    fail(`its extended key usages are ${JSON.stringify(usages)}, not client authentication only`);
   }
   return {
     certificatePem: leaf.toString('pem'),
