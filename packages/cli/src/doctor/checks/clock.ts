@@ -62,12 +62,14 @@ export const clockCheck: Check = async (rt, options) => {
     offsetSeconds: options.clockOffsetSeconds,
   };
   const badUrls = options.peerUrls.filter((url) => !/^https?:\/\//.test(url));
+  // Nothing to compare with measures nothing: like an unreachable source, that is a
+  // failure, never a pass and never a warning doctor's exit code would let through.
   if (sources.length === 0 && badUrls.length === 0) {
     return result('clock', {
-      status: 'warn',
-      summary: 'no time source to compare with (local CA, no --peer-url)',
+      status: 'fail',
+      summary: 'no time source to compare with (local CA, no --peer-url): skew was not measured',
       remediation:
-        'Pass --peer-url for each peer gateway (or use a Step-CA) so clock skew is measured, not assumed.',
+        'Pass --peer-url (or FEDTRUST_PEER_URLS) for each peer gateway, or use a Step-CA, so clock skew is measured; to leave the clock out on purpose, name the other checks with --check.',
       details,
     });
   }
