@@ -86,6 +86,12 @@ async function compare(ops: Ops, ms: number): Promise<{ admit: Round[]; append: 
   const append: Round[] = [];
   let i = 0;
   const next = () => i++;
+  // Warm-up outside the timed rounds: statement caches, query plans, pool connections, JIT.
+  for (let w = 0; w < 50; w++) {
+    await ops.raw(next());
+    await ops.admit(next());
+    await ops.append(next());
+  }
   for (let round = 0; round < ROUNDS; round++) {
     const raw = await sequentialRate(() => ops.raw(next()), { ms, maxOps: MAX_OPS });
     const admitted = await sequentialRate(() => ops.admit(next()), { ms, maxOps: MAX_OPS });
