@@ -32,6 +32,10 @@ export function buildProgram(ctx: CommandContext): Command {
       '--ca <ca>',
       'certificate authority: local, or an https:// Step-CA URL (env FEDTRUST_CA; default local)',
     )
+    .option(
+      '--ca-name <name>',
+      "the local CA's name, as the gateway passes it to localCa (env FEDTRUST_CA_NAME; default fedtrust-local)",
+    )
     .option('--ca-root <file>', 'pinned CA root certificate, PEM (env FEDTRUST_CA_ROOT)')
     .option('--provisioner <name>', 'Step-CA JWK provisioner name (env FEDTRUST_CA_PROVISIONER)')
     .option(

@@ -3,6 +3,7 @@
  * inspects: in-process through `runCli` (the code the binary runs) on a real seeded SQLite
  * store with the local CA.
  */
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/run-cli.js';
 import { type DoctorJson, type Scenario, sqliteScenario } from './support/scenario.js';
@@ -34,6 +35,26 @@ async function doctor(s: Scenario, args: string[], env: Record<string, string> =
   return { code, stderr, report, check: (name: string) => report.checks.find((c) => c.name === name) };
 }
 
+function sealedIds(s: Scenario): string[] {
+  const db = new Database(s.ws.path('fedtrust.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT id FROM sealed_records ORDER BY id').all() as { id: string }[]).map(
+      (r) => r.id,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+function deleteSealed(s: Scenario, where: string): void {
+  const db = new Database(s.ws.path('fedtrust.db'));
+  try {
+    db.prepare(`DELETE FROM sealed_records WHERE ${where}`).run();
+  } finally {
+    db.close();
+  }
+}
+
 describe('clock', () => {
   it('fails, not warns, when no time source was compared (nothing measured is offline, exit 1)', async () => {
     const s = await scenario();
@@ -44,5 +65,45 @@ describe('clock', () => {
     expect(clock?.status).toBe('fail');
     expect(clock?.summary).toContain('no time source');
     expect(clock?.remediation).toContain('--peer-url');
+  });
+});
+
+describe('ca (local)', () => {
+  it('fails when the intermediate record is gone, and writes no new CA key into the store it inspects', async () => {
+    const s = await scenario();
+    deleteSealed(s, "id = 'ca:fedtrust-local:intermediate'");
+    const before = sealedIds(s);
+    const result = await doctor(s, ['--check', 'ca']);
+    expect(sealedIds(s)).toEqual(before);
+    expect(result.code).toBe(1);
+    const ca = result.check('ca');
+    expect(ca?.status).toBe('fail');
+    expect(ca?.summary).toContain('ca:fedtrust-local:intermediate');
+  });
+
+  it('fails when a root is pinned but the store holds no local CA keys (the next enrollment would mint another root)', async () => {
+    const s = await scenario();
+    deleteSealed(s, "id LIKE 'ca:%'");
+    const result = await doctor(s, ['--check', 'ca']);
+    expect(result.code).toBe(1);
+    expect(result.check('ca')?.status).toBe('fail');
+    expect(result.check('ca')?.remediation).toContain('--ca-root');
+    expect(sealedIds(s).filter((id) => id.startsWith('ca:'))).toEqual([]);
+  });
+
+  it('fails when the store holds a local CA under another name, and checks that CA with --ca-name', async () => {
+    const s = await scenario();
+    const db = new Database(s.ws.path('fedtrust.db'));
+    db.prepare("UPDATE sealed_records SET id = replace(id, 'ca:fedtrust-local:', 'ca:prod:')").run();
+    db.close();
+    const unnamed = await doctor(s, ['--check', 'ca'], { FEDTRUST_CA_ROOT: '' });
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.check('ca')?.status).toBe('fail');
+    expect(unnamed.check('ca')?.remediation).toContain('--ca-name prod');
+    // The records are sealed with their id as associated data, so renamed ones do not open:
+    // the named CA is looked at for real, and says so.
+    const named = await doctor(s, ['--check', 'ca', '--ca-name', 'prod']);
+    expect(named.code).toBe(1);
+    expect(named.check('ca')?.summary).toContain('not reachable');
   });
 });

@@ -4,8 +4,9 @@
  *
  * @module @fedtrust/cli
  */
+import type { LocalCa } from '@fedtrust/ca-local';
 import type { StepCa } from '@fedtrust/ca-stepca';
-import type { CertificateAuthority, Clock, Random } from '@fedtrust/core';
+import type { Clock, Random } from '@fedtrust/core';
 import { systemClock, systemRandom } from '@fedtrust/core/system';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../output/exit-codes.js';
@@ -25,6 +26,7 @@ export interface GlobalFlags {
   store?: string;
   migrationsDir?: string;
   ca?: string;
+  caName?: string;
   caRoot?: string;
   provisioner?: string;
   provisionerPasswordFile?: string;
@@ -40,6 +42,8 @@ export interface Settings {
   migrationsDir: string | undefined;
   /** `local` or an `https://` Step-CA URL. */
   ca: string;
+  /** The local CA's name (`ca:<name>:…` records); ca-local's default when unset. */
+  caName: string | undefined;
   caRoot: string | undefined;
   provisioner: string | undefined;
   provisionerPasswordFile: string | undefined;
@@ -55,6 +59,7 @@ export const ENVIRONMENT = {
   FEDTRUST_STORE: 'store URL, as --store',
   FEDTRUST_MIGRATIONS_DIR: 'migrations directory override, as --migrations-dir',
   FEDTRUST_CA: 'CA, as --ca',
+  FEDTRUST_CA_NAME: 'name of the local CA, as --ca-name',
   FEDTRUST_CA_ROOT: 'pinned CA root PEM file, as --ca-root',
   FEDTRUST_CA_PROVISIONER: 'Step-CA provisioner name, as --provisioner',
   FEDTRUST_CA_PROVISIONER_PASSWORD_FILE:
@@ -80,6 +85,7 @@ export function resolveSettings(flags: GlobalFlags, io: CliIo): Settings {
     storeUrl: flags.store ?? env(io, 'FEDTRUST_STORE'),
     migrationsDir: flags.migrationsDir ?? env(io, 'FEDTRUST_MIGRATIONS_DIR'),
     ca: flags.ca ?? env(io, 'FEDTRUST_CA') ?? 'local',
+    caName: flags.caName ?? env(io, 'FEDTRUST_CA_NAME'),
     caRoot: flags.caRoot ?? env(io, 'FEDTRUST_CA_ROOT'),
     provisioner: flags.provisioner ?? env(io, 'FEDTRUST_CA_PROVISIONER'),
     provisionerPasswordFile:
@@ -94,7 +100,7 @@ export function resolveSettings(flags: GlobalFlags, io: CliIo): Settings {
 
 /** The CA the settings name, with what doctor needs to know about it. */
 export type OpenedCa =
-  | { kind: 'local'; ca: CertificateAuthority; pinnedRootPem: string | null; url: null }
+  | { kind: 'local'; ca: LocalCa; name: string; pinnedRootPem: string | null; url: null }
   | { kind: 'stepca'; ca: StepCa; pinnedRootPem: string; url: string };
 
 /** One run's composition root. Everything is opened on first use and closed by `close()`. */
@@ -165,13 +171,23 @@ export class Runtime {
       const pinnedRootPem = this.pinnedRoot();
       const { store } = await this.store(storeMode);
       const { localCa } = await import('@fedtrust/ca-local');
-      const authority = localCa({
-        store,
-        sealer: this.sealer().sealer,
-        clock: this.clock,
-        random: this.random,
-      });
-      return { kind: 'local', ca: authority, pinnedRootPem, url: null };
+      let authority: LocalCa;
+      try {
+        authority = localCa({
+          store,
+          sealer: this.sealer().sealer,
+          clock: this.clock,
+          random: this.random,
+          ...(this.settings.caName === undefined ? {} : { name: this.settings.caName }),
+        });
+      } catch (error) {
+        throw new UsageError(
+          'ca_invalid',
+          `The local CA settings are invalid: ${(error as Error).message}`,
+          'Give --ca-name (or FEDTRUST_CA_NAME) as the name the gateway passes to localCa: 1-64 letters, digits, dots, dashes or underscores.',
+        );
+      }
+      return { kind: 'local', ca: authority, name: authority.name, pinnedRootPem, url: null };
     }
     if (!ca.startsWith('https://')) {
       throw new UsageError(

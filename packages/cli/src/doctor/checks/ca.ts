@@ -6,15 +6,68 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { isFedtrustError } from '@fedtrust/core';
-import { type Check, type Finding, result } from '../types.js';
+import { type Check, type CheckResult, type Finding, result } from '../types.js';
 
 /** Lower-case hex SHA-256 of a PEM certificate's DER, as `StepCa.rootFingerprint` gives it. */
 export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase();
 }
 
-/** Where ca-local keeps its sealed root (`ca:<name>:root`, default name `fedtrust-local`). */
-const LOCAL_ROOT_RECORD = 'ca:fedtrust-local:root';
+/** Where ca-local keeps its sealed keys: `ca:<name>:root` and `ca:<name>:intermediate`. */
+const LOCAL_RECORD = /^ca:(.+):(root|intermediate)$/;
+
+/**
+ * The local CA's records, looked at before anything opens them: ca-local creates whichever
+ * key is missing on first use, so calling it on a store that lost one would write a new key
+ * into the store doctor only inspects and then report the replacement as healthy.
+ */
+async function localCaRecords(
+  rt: Parameters<Check>[0],
+  name: string,
+  pinned: string | null,
+): Promise<CheckResult | null> {
+  const { store } = await rt.store('inspect');
+  const ids = (await store.listSealed()).map((r) => r.id);
+  const root = `ca:${name}:root`;
+  const intermediate = `ca:${name}:intermediate`;
+  const held = [root, intermediate].filter((id) => ids.includes(id));
+  if (held.length === 1) {
+    const lost = held[0] === root ? intermediate : root;
+    return result('ca', {
+      status: 'fail',
+      summary: `local CA ${name}: the sealed record ${lost} is missing (only ${held[0]} is in the store)`,
+      remediation: `Restore ${lost} from a backup of the store; the CA would otherwise create a new key whose chain no enrolled peer or pinned root matches.`,
+      details: { kind: 'local', name, pinnedFingerprint: pinned, records: held },
+    });
+  }
+  if (held.length === 2) return null;
+  const others = [
+    ...new Set(ids.flatMap((id) => LOCAL_RECORD.exec(id)?.[1] ?? []).filter((n) => n !== name)),
+  ];
+  if (others.length > 0) {
+    return result('ca', {
+      status: 'fail',
+      summary: `no local CA named ${name} in the store; it holds ${others.join(', ')}`,
+      remediation: `Name the gateway's local CA: --ca-name ${others[0]} (or FEDTRUST_CA_NAME).`,
+      details: { kind: 'local', name, pinnedFingerprint: pinned, found: others },
+    });
+  }
+  if (pinned !== null) {
+    return result('ca', {
+      status: 'fail',
+      summary: `local CA ${name}: a root is pinned (${pinned.slice(0, 16)}…) but the store holds no CA keys`,
+      remediation:
+        "Point --store at the gateway's store (or restore its ca:* records); the first enrollment here would create a new root that does not match --ca-root.",
+      details: { kind: 'local', name, pinnedFingerprint: pinned },
+    });
+  }
+  return result('ca', {
+    status: 'warn',
+    summary: `local CA ${name}: no keys yet (they are created at the first enrollment)`,
+    remediation: 'Enrol a first peer (or start the gateway once), then pin the root with --ca-root.',
+    details: { kind: 'local', name, pinnedFingerprint: pinned },
+  });
+}
 
 export const caCheck: Check = async (rt) => {
   const opened = await rt.ca('inspect');
@@ -22,15 +75,8 @@ export const caCheck: Check = async (rt) => {
   const pinned = opened.pinnedRootPem === null ? null : fingerprintOf(opened.pinnedRootPem);
 
   if (opened.kind === 'local') {
-    const { store } = await rt.store('inspect');
-    if ((await store.getSealed(LOCAL_ROOT_RECORD)) === null) {
-      return result('ca', {
-        status: 'warn',
-        summary: 'local CA: no keys yet (they are created at the first enrollment)',
-        remediation: 'Enrol a first peer (or start the gateway once), then pin the root with --ca-root.',
-        details: { kind: 'local', pinnedFingerprint: pinned },
-      });
-    }
+    const early = await localCaRecords(rt, opened.name, pinned);
+    if (early !== null) return early;
   }
 
   const health = await opened.ca.health();
