@@ -7,6 +7,7 @@ import { StepCaError } from './errors.js';
 import { caRequest, refusal } from './http/ca-request.js';
 import { loadProvisioner } from './provisioner/load-provisioner.js';
 import { type StepCa, stepCa } from './step-ca.js';
+import { templateFor } from './template-for.js';
 import { generatePki } from './testing/generate-pki.js';
 import {
   provisionStepCa,
@@ -80,6 +81,8 @@ beforeAll(async () => {
       { name: 'tampered', fault: 'tampered-ciphertext' },
       { name: 'foreign', fault: 'foreign-key' },
       { name: 'bare', template: null },
+      // The fedtrust template without its subject-user-id guard (line 2).
+      { name: 'half-guarded', template: templateFor().split('\n').toSpliced(1, 1).join('\n') },
     ],
   });
   client = adapter();
@@ -588,5 +591,22 @@ describe('reachability and pinning', () => {
     const error = await caught(pinnedElsewhere.roots());
     expect(error.code).toBe('ca_unreachable');
     expect((await pinnedElsewhere.health()).ok).toBe(false);
+  });
+});
+
+describe('probeTemplateGuards (fedtrust doctor)', () => {
+  it('reports the fedtrust template as refusing by its guard', async () => {
+    const probe = await client.probeTemplateGuards();
+    expect(probe).toMatchObject({ refused: true, refusedByGuard: true, caStatus: 400 });
+  });
+
+  it('reports a template that guards only the grant-id claim as not guarded', async () => {
+    const probe = await adapter({ provisioner: credentials('half-guarded') }).probeTemplateGuards();
+    expect(probe.refusedByGuard).toBe(false);
+  });
+
+  it('reports a provisioner without the template as issuing', async () => {
+    const probe = await adapter({ provisioner: credentials('bare') }).probeTemplateGuards();
+    expect(probe).toMatchObject({ refused: false, refusedByGuard: false, caStatus: 201 });
   });
 });

@@ -50,8 +50,8 @@ export interface StepCa extends CertificateAuthority, AsyncDisposable {
   /** Lower-case hex SHA-256 of the pinned root's DER. */
   readonly rootFingerprint: string;
   /**
-   * Asks the CA to sign a probe whose token lacks the grant-id claim and reports whether the
-   * provisioner's template refused it (`fedtrust doctor --check ca`).
+   * Asks the CA to sign probes whose tokens lack the grant-id claim, then the subject-user-id
+   * claim, and reports whether the provisioner's template refused both (`fedtrust doctor --check ca`).
    */
   probeTemplateGuards(): Promise<TemplateGuardProbe>;
   /** Closes the default dispatcher (an injected one is left to its owner). */
