@@ -6,7 +6,7 @@
  */
 import { isFedtrustError } from '@fedtrust/core';
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { ATTR } from '../telemetry/instruments.js';
 import { API_PREFIX } from '../types.js';
 import { FederationClientError, isFederationClientError } from './federation-client-error.js';
@@ -22,6 +22,49 @@ export interface CallSpec {
   timeoutMs: number;
   /** Aborts the call early (the fan-out passes its own deadline). */
   signal?: AbortSignal;
+  /** Most body bytes read from the peer; a longer answer is `peer_response_too_large`. */
+  maxResponseBytes: number;
+}
+
+/** Default cap on a peer's answer: 10 000 rows of about 1.6 KiB each. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+function tooLarge(peer: string, maxBytes: number): FederationClientError {
+  return new FederationClientError(
+    peer,
+    502,
+    'peer_response_too_large',
+    `answered more than ${maxBytes} bytes; the rest was not read`,
+  );
+}
+
+/**
+ * Reads the body up to `maxBytes`. A peer decides how much it sends, so it is never buffered
+ * whole on trust: past the cap the stream is destroyed (the connection with it).
+ */
+async function readBody(
+  peer: string,
+  body: Dispatcher.ResponseData['body'],
+  declared: string | string[] | undefined,
+  maxBytes: number,
+): Promise<string> {
+  const length = Number(Array.isArray(declared) ? declared[0] : declared);
+  if (Number.isFinite(length) && length > maxBytes) {
+    body.destroy();
+    throw tooLarge(peer, maxBytes);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    total += buffer.byteLength;
+    if (total > maxBytes) {
+      body.destroy();
+      throw tooLarge(peer, maxBytes);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function retryAfter(header: string | string[] | undefined): number | null {
@@ -49,7 +92,12 @@ async function send(connection: PeerConnection, spec: CallSpec, span: Span): Pro
       ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
     });
     span.setAttribute(ATTR.status, response.statusCode);
-    const text = await response.body.text();
+    const text = await readBody(
+      peer,
+      response.body,
+      response.headers['content-length'],
+      spec.maxResponseBytes,
+    );
     let parsed: unknown = null;
     try {
       parsed = text.length === 0 ? null : JSON.parse(text);

@@ -146,6 +146,17 @@ describe('query over injected dispatchers', () => {
     }
   });
 
+  it('refuses a cache that would be unbounded or never expire', () => {
+    for (const cache of [
+      { max: 10, ttlMs: 0 },
+      { max: 0, ttlMs: 60_000 },
+      { max: 1.5, ttlMs: 60_000 },
+      { max: 10, ttlMs: Number.POSITIVE_INFINITY },
+    ]) {
+      expect(() => makeClient({ cache })).toThrow(expect.objectContaining({ code: 'cache_invalid' }));
+    }
+  });
+
   it('serves a repeated query from the cache only when the cache is enabled', async () => {
     const pool = makeClient({ cache: { max: 10, ttlMs: 60_000 } });
     pool

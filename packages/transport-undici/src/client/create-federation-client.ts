@@ -21,7 +21,7 @@ import {
 } from '../fan-out/create-fan-out.js';
 import { clientTracer, type TelemetryOptions } from '../telemetry/instruments.js';
 import type { CapabilitiesResult, GetResult, RowsResult } from '../types.js';
-import { type CallSpec, callPeer } from './call-peer.js';
+import { type CallSpec, callPeer, DEFAULT_MAX_RESPONSE_BYTES } from './call-peer.js';
 import { FederationClientError } from './federation-client-error.js';
 import {
   createPeerConnection,
@@ -66,6 +66,11 @@ export interface FederationClientOptions extends TelemetryOptions, FanOutOptions
   sealer?: Sealer;
   /** Timeout of every call in milliseconds (default 10 000). */
   timeoutMs?: number;
+  /**
+   * Most bytes read from one peer answer (default 16 MiB); a longer one fails the call with
+   * `peer_response_too_large` instead of being buffered.
+   */
+  maxResponseBytes?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -122,12 +127,14 @@ function asCapabilities(peer: string, value: unknown): CapabilitiesResult {
  */
 export function createFederationClient(options: FederationClientOptions): FederationClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const tracer = clientTracer(options);
   const shared = {
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
     tracer,
     timeoutMs,
+    maxResponseBytes,
     ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
   };
   const connections = new Map<string, PeerConnection>();
@@ -152,9 +159,10 @@ export function createFederationClient(options: FederationClientOptions): Federa
         remediation: `Configure the peer in createFederationClient({ peers }); known: ${[...connections.keys()].join(', ')}.`,
       });
     }
-    const call = (spec: Omit<CallSpec, 'timeoutMs'>, callOptions: CallOptions = {}) =>
+    const call = (spec: Omit<CallSpec, 'timeoutMs' | 'maxResponseBytes'>, callOptions: CallOptions = {}) =>
       callPeer(tracer, connection, {
         ...spec,
+        maxResponseBytes,
         timeoutMs: callOptions.timeoutMs ?? timeoutMs,
         ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
       });

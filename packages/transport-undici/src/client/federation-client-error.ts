@@ -9,7 +9,8 @@ import { FedtrustError, type FedtrustErrorOptions } from '@fedtrust/core';
  * A peer call that did not succeed. `status` is the peer's HTTP status, or 504 for a timeout
  * and 502 for a peer that could not be reached or answered something unreadable; `reason`
  * is the peer's stable error code (`grant_revoked`, `rate_limited`, …) or one of
- * `peer_timeout`, `peer_unreachable`, `peer_invalid_response`, `circuit_open`.
+ * `peer_timeout`, `peer_unreachable`, `peer_invalid_response`, `peer_response_too_large`,
+ * `circuit_open`.
  */
 export class FederationClientError extends FedtrustError {
   static override readonly code = 'federation_call_failed';

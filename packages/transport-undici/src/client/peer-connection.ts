@@ -48,7 +48,7 @@ export interface RenewalOptions {
 }
 
 export interface PeerOptions {
-  /** The caller's name for this peer; rows from it are tagged with what the peer itself sends. */
+  /** The caller's name for this peer; fan-out tags its rows `_source: id`, whatever the peer wrote there. */
   id: string;
   /** Base URL of the peer gateway, e.g. `https://work.example:8443`. */
   url: string;
@@ -92,6 +92,8 @@ export interface PeerConnectionShared {
   tracer: Tracer;
   /** Timeout of the renew call. */
   timeoutMs: number;
+  /** Cap on the renew answer's body. */
+  maxResponseBytes: number;
 }
 
 async function openKey(key: string | SealedKey, sealer: Sealer | undefined, peer: string): Promise<string> {
@@ -204,6 +206,7 @@ export function createPeerConnection(options: PeerOptions, shared: PeerConnectio
                 segments: ['renew'],
                 body: { csrPem },
                 timeoutMs: shared.timeoutMs,
+                maxResponseBytes: shared.maxResponseBytes,
               }),
             )
           : await renewal.ca.renew({ certificatePem, privateKeyPem: key });

@@ -45,10 +45,26 @@ export interface BreakerOptions {
 }
 
 export interface CacheOptions {
-  /** Most entries kept. */
+  /** Most entries kept: a positive integer. */
   max: number;
-  /** Time an entry lives. */
+  /** Time an entry lives: positive milliseconds. */
   ttlMs: number;
+}
+
+/**
+ * Refuses a cache that would not be bounded and time-limited: lru-cache reads `max: 0` as
+ * "no bound" when a TTL is set and `ttl: 0` as "live forever".
+ */
+function checkCache(cache: CacheOptions): void {
+  const boundedMax = Number.isSafeInteger(cache.max) && cache.max > 0;
+  const boundedTtl = Number.isFinite(cache.ttlMs) && cache.ttlMs > 0;
+  if (!boundedMax || !boundedTtl) {
+    throw new FedtrustError('cache_invalid', 'the fan-out cache must be bounded and time-limited', {
+      status: 400,
+      remediation:
+        'Pass `cache: { max, ttlMs }` with a positive integer `max` and positive `ttlMs`, or omit it.',
+    });
+  }
 }
 
 export interface FanOutOptions {
@@ -145,6 +161,7 @@ export function createFanOut(deps: FanOutDeps): {
   query(request: QueryRequest): Promise<QueryResult>;
   close(): void;
 } {
+  if (deps.cache !== undefined) checkCache(deps.cache);
   const breakers = new Map<string, CircuitBreaker<[QueryRequest, number], SourcedRow[]>>();
   const cache =
     deps.cache === undefined
@@ -197,6 +214,11 @@ export function createFanOut(deps: FanOutDeps): {
     };
   }
 
+  /**
+   * A peer's rows as the caller may trust them: at most `limit` of them, each tagged with the
+   * id the caller configured for that peer. What the peer wrote in `_source` is its own claim
+   * and could name the local gateway or another peer, so it is replaced.
+   */
   async function fromPeer(id: string, request: QueryRequest, timeoutMs: number): Promise<SourcedRow[]> {
     const key =
       cache === null
@@ -205,9 +227,11 @@ export function createFanOut(deps: FanOutDeps): {
     const cached = cache?.get(key);
     // Copies, so a caller editing its result cannot change what the next caller gets.
     if (cached !== undefined) return cached.map((row) => ({ ...row }));
-    const rows = await breakerFor(id)(request, timeoutMs);
+    const answered = await breakerFor(id)(request, timeoutMs);
+    const capped = request.limit === undefined ? answered : answered.slice(0, request.limit);
+    const rows = capped.map((row) => ({ ...row, _source: id }));
     cache?.set(key, rows);
-    return rows;
+    return cache === null ? rows : rows.map((row) => ({ ...row }));
   }
 
   async function fromLocal(
