@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/run-cli.js';
-import { type DoctorJson, type Scenario, sqliteScenario } from './support/scenario.js';
+import { certificateValid, type DoctorJson, type Scenario, sqliteScenario } from './support/scenario.js';
 
 const scenarios: Scenario[] = [];
 async function scenario(): Promise<Scenario> {
@@ -105,5 +105,33 @@ describe('ca (local)', () => {
     const named = await doctor(s, ['--check', 'ca', '--ca-name', 'prod']);
     expect(named.code).toBe(1);
     expect(named.check('ca')?.summary).toContain('not reachable');
+  });
+});
+
+describe('certs', () => {
+  it('warns that the server certificate was not checked when no --server-cert is given, even with peers', async () => {
+    const s = await scenario();
+    const result = await doctor(s, ['--check', 'certs'], { FEDTRUST_SERVER_CERT: '' });
+    expect(result.code).toBe(0);
+    const certs = result.check('certs');
+    expect(certs?.status).toBe('warn');
+    expect(certs?.findings).toContainEqual(
+      expect.objectContaining({ status: 'warn', subject: 'server certificate' }),
+    );
+    expect(certs?.remediation).toContain('--server-cert');
+  });
+
+  it('fails a server certificate that is not valid yet', async () => {
+    const s = await scenario();
+    const day = 86_400_000;
+    const future = s.ws.write(
+      'future.pem',
+      await certificateValid(new Date(Date.now() + day), new Date(Date.now() + 30 * day)),
+    );
+    const result = await doctor(s, ['--check', 'certs', '--server-cert', future]);
+    expect(result.code).toBe(1);
+    expect(result.check('certs')?.findings).toContainEqual(
+      expect.objectContaining({ status: 'fail', subject: 'server certificate' }),
+    );
   });
 });
