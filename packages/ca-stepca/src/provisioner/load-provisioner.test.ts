@@ -70,4 +70,11 @@ describe('loadProvisioner', () => {
       });
     },
   );
+
+  it('keeps the decrypted key non-extractable, whatever ext the encrypted JWK declares', async () => {
+    const { publicJwk, privateJwk } = await pair('ES256');
+    await publish(publicJwk, { ...privateJwk, ext: true }, 'ES256');
+    const loaded = await loadProvisioner(connection, { name: 'fedtrust', password: PASSWORD });
+    expect(loaded.privateKey.extractable).toBe(false);
+  });
 });

@@ -96,7 +96,8 @@ export async function loadProvisioner(
       },
     );
   }
-  const privateKey = (await importJWK({ ...privateJwk, alg }, alg)) as CryptoKey;
+  // Non-extractable whatever `ext` the JWK declares: the key only ever signs tokens.
+  const privateKey = (await importJWK({ ...privateJwk, alg }, alg, { extractable: false })) as CryptoKey;
   const claims = listed.claims ?? {};
   return {
     name: credentials.name,
