@@ -80,7 +80,13 @@ async function send(connection: PeerConnection, spec: CallSpec, span: Span): Pro
   const timeout = AbortSignal.timeout(spec.timeoutMs);
   const signal = spec.signal === undefined ? timeout : AbortSignal.any([timeout, spec.signal]);
   try {
-    const dispatcher = await connection.dispatcher();
+    await connection.dispatcher();
+    // Read again with no await before the dispatch (request() dispatches synchronously): a
+    // renewal finishing meanwhile swaps the Agent and closes the old one, which would refuse it.
+    const dispatcher = connection.current();
+    if (dispatcher === null) {
+      throw new FederationClientError(peer, 500, 'client_closed', 'the federation client is closed');
+    }
     const response = await request(`${connection.origin}${path}`, {
       dispatcher,
       method: spec.method,

@@ -76,8 +76,14 @@ export type { PeerCertificateInfo } from './certificate-info.js';
 export interface PeerConnection {
   readonly id: string;
   readonly origin: string;
-  /** The dispatcher for the next request. Always the newest Agent. */
+  /** The dispatcher for the next request, opening the key on first use. Always the newest Agent. */
   dispatcher(): Promise<Dispatcher>;
+  /**
+   * The newest dispatcher, or null before the first `dispatcher()` resolved and after
+   * `close()`. Read it in the same synchronous step as the dispatch: across an `await` a
+   * renewal may swap the Agent and close the one read.
+   */
+  current(): Dispatcher | null;
   certificate(): PeerCertificateInfo;
   /** Renews now (deduplicated with a renewal already running) and swaps the Agent. */
   renew(): Promise<IssuedCertificate>;
@@ -262,6 +268,7 @@ export function createPeerConnection(options: PeerOptions, shared: PeerConnectio
     id: options.id,
     origin,
     dispatcher,
+    current: () => (closed ? null : (options.dispatcher ?? agent)),
     certificate: () => ({ ...info }),
     renew,
     async close() {
