@@ -11,6 +11,7 @@ import { type GlobalFlags, Runtime, resolveSettings } from './compose/runtime.js
 import type { CliIo } from './io.js';
 import { type CommandResult, toJsonText } from './output/command-result.js';
 import { EXIT, type ExitCode, exitCodeOf } from './output/exit-codes.js';
+import { terminalSafe } from './output/terminal-safe.js';
 import { buildProgram } from './program.js';
 
 /** One line, whatever the message contained. */
@@ -66,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       }
       const message = oneLine(commanderMessage || error.message).replace(/^error:\s*/i, '');
       const command = commandPath(argv, program);
-      io.stderr(`fedtrust: ${message} (run \`fedtrust ${command}--help\` for usage)\n`);
+      io.stderr(terminalSafe(`fedtrust: ${message} (run \`fedtrust ${command}--help\` for usage)\n`));
       if (wantsJson)
         io.stdout(
           toJsonText({
@@ -81,19 +82,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     io.stderr(program.helpInformation());
     return EXIT.usage;
   }
-  io.stdout(outcome.json ? toJsonText(outcome.result.json) : outcome.result.text);
+  io.stdout(outcome.json ? toJsonText(outcome.result.json) : terminalSafe(outcome.result.text));
   return outcome.result.exitCode;
 }
 
 function reportError(error: unknown, io: CliIo, json: boolean): ExitCode {
   if (isFedtrustError(error)) {
-    io.stderr(`fedtrust: ${error.code}: ${oneLine(error.message)} Fix: ${oneLine(error.remediation)}\n`);
+    io.stderr(
+      terminalSafe(`fedtrust: ${error.code}: ${oneLine(error.message)} Fix: ${oneLine(error.remediation)}\n`),
+    );
     if (json) io.stdout(toJsonText({ error: error.toJSON() }));
     return exitCodeOf(error);
   }
   const message = oneLine(error instanceof Error ? error.message : String(error));
   io.stderr(
-    `fedtrust: internal_error: ${message} Fix: report this as a fedtrust bug with the command you ran.\n`,
+    terminalSafe(
+      `fedtrust: internal_error: ${message} Fix: report this as a fedtrust bug with the command you ran.\n`,
+    ),
   );
   if (json) io.stdout(toJsonText({ error: { code: 'internal_error', message } }));
   return EXIT.failed;

@@ -4,6 +4,7 @@
  * @module @fedtrust/cli
  */
 import type { ExitCode } from './exit-codes.js';
+import { jsonTerminalSafe } from './terminal-safe.js';
 
 /**
  * A finished command. `json` is printed (as one document) under `--json`, `text` otherwise.
@@ -16,7 +17,11 @@ export interface CommandResult {
   exitCode: ExitCode;
 }
 
-/** One JSON document; dates serialise as ISO-8601 UTC strings through `Date#toJSON`. */
+/**
+ * One JSON document; dates serialise as ISO-8601 UTC strings through `Date#toJSON`.
+ * Characters a terminal would act on are `\u` escapes (JSON.stringify leaves DEL, C1 and
+ * bidi controls raw), so the document is also safe to print.
+ */
 export function toJsonText(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${jsonTerminalSafe(JSON.stringify(value, null, 2))}\n`;
 }

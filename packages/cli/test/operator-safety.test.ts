@@ -1,0 +1,89 @@
+/**
+ * What reaches the operator's terminal and what the operator is told, in-process through
+ * `runCli`: strings a remote peer or provider chose never drive the terminal, secrets in a
+ * store URL are never printed, a wrong input file or flag is bad usage rather than a verdict
+ * about the peer, and an anchored `audit verify` detects a cut tail.
+ */
+import { admitProvider } from '@fedtrust/core';
+import { systemClock, systemRandom } from '@fedtrust/core/system';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/run-cli.js';
+import { SUBJECT } from './support/demo.js';
+import { type Scenario, sqliteScenario } from './support/scenario.js';
+
+const scenarios: Scenario[] = [];
+async function scenario(): Promise<Scenario> {
+  const s = await sqliteScenario();
+  scenarios.push(s);
+  return s;
+}
+afterAll(() => {
+  for (const s of scenarios) s.ws.remove();
+});
+
+async function run(s: Scenario, args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: { ...s.env, ...env },
+    cwd: s.ws.dir,
+  });
+  return { code, stdout, stderr };
+}
+
+/** C0 and C1 controls other than newline, plus bidi overrides: what a terminal would act on. */
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const HOSTILE = '\u001b]0;owned\u0007\u001b[2J\u009b31m\u202eevil';
+
+describe('transcripts never pass control characters through to the terminal', () => {
+  it('audit tail shows a peer-chosen resource name escaped, while --json keeps it exactly', async () => {
+    const s = await scenario();
+    await s.withStore((store) =>
+      store.appendAudit('federation', {
+        time: new Date().toISOString(),
+        grantId: s.demo.enrolled.grant.id,
+        subject: SUBJECT,
+        certSerial: s.demo.enrolled.serial,
+        verb: 'list',
+        resource: HOSTILE,
+        outcome: 'deny',
+        reason: 'resource_not_granted',
+        rowsOut: 0,
+        bytesOut: 0,
+      }),
+    );
+    const text = await run(s, ['audit', 'tail', '-n', '1']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toMatch(CONTROL);
+    expect(text.stdout).toContain('\\x1b]0;owned\\x07');
+    const json = await run(s, ['audit', 'tail', '-n', '1', '--json']);
+    const records = (JSON.parse(json.stdout) as { records: { event: { resource: string } }[] }).records;
+    expect(records.map((r) => r.event.resource)).toEqual([HOSTILE]);
+  });
+
+  it('tokens list and the doctor tokens check escape a provider-chosen provider id', async () => {
+    const s = await scenario();
+    await s.withStore((store) =>
+      admitProvider(
+        { providerId: `p${HOSTILE}` },
+        { store, clock: systemClock, random: systemRandom, requireProviderTokens: false },
+      ),
+    );
+    const list = await run(s, ['tokens', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(CONTROL);
+    const preflip = await run(s, ['tokens', 'preflip-audit']);
+    expect(preflip.code).toBe(1);
+    expect(preflip.stdout).not.toMatch(CONTROL);
+    const doctor = await run(s, ['doctor', '--check', 'tokens', '--require-provider-tokens']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).not.toMatch(CONTROL);
+    expect(doctor.stdout).toContain('\\x1b');
+  });
+});
