@@ -38,6 +38,7 @@ async function run(s: Scenario, args: string[], env: Record<string, string> = {}
 }
 
 /** C0 and C1 controls other than newline, plus bidi overrides: what a terminal would act on. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const HOSTILE = '\u001b]0;owned\u0007\u001b[2J\u009b31m\u202eevil';
 

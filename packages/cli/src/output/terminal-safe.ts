@@ -7,6 +7,7 @@
  */
 
 /** C0 controls except newline, DEL, C1 controls, and the bidi controls that reorder what is shown. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this module's job
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** The same characters plus the JSON-legal line separators, for `--json` documents. */
