@@ -7,6 +7,7 @@
 import { admitProvider } from '@fedtrust/core';
 import { systemClock, systemRandom } from '@fedtrust/core/system';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseStoreUrl } from '../src/compose/open-store.js';
 import { runCli } from '../src/run-cli.js';
 import { SUBJECT } from './support/demo.js';
 import { type Scenario, sqliteScenario } from './support/scenario.js';
@@ -86,5 +87,19 @@ describe('transcripts never pass control characters through to the terminal', ()
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).not.toMatch(CONTROL);
     expect(doctor.stdout).toContain('\\x1b');
+  });
+});
+
+describe('store URLs', () => {
+  it('mask a password given as a query parameter, as they mask one in the userinfo', () => {
+    const location = parseStoreUrl(
+      'postgres://app@db:5432/gw?password=s3cret&sslpassword=k3y&application_name=gw',
+      '/',
+    );
+    expect(location.kind).toBe('postgres');
+    expect(location.display).not.toContain('s3cret');
+    expect(location.display).not.toContain('k3y');
+    expect(location.display).toContain('application_name=gw');
+    expect(location.kind === 'postgres' && location.connectionString).toContain('password=s3cret');
   });
 });

@@ -10,7 +10,7 @@ import type { PgFederationStore } from '@fedtrust/adapter-pg';
 import { type FederationStore, FedtrustError, isFedtrustError } from '@fedtrust/core';
 import { UsageError } from '../output/exit-codes.js';
 
-/** A parsed store URL. `display` never contains a password. */
+/** A parsed store URL. `display` never contains a password (userinfo or `?password=`-style parameter). */
 export type StoreLocation =
   | { kind: 'sqlite'; path: string; display: string }
   | { kind: 'postgres'; connectionString: string; schema: string | undefined; display: string };
@@ -85,6 +85,10 @@ export function parseStoreUrl(url: string | undefined, cwd: string): StoreLocati
     parsed.searchParams.delete('schema');
     const display = new URL(parsed.href);
     if (display.password !== '') display.password = '***';
+    // pg reads every query parameter as a connection setting, so `?password=` works too.
+    for (const name of [...display.searchParams.keys()]) {
+      if (/password/i.test(name)) display.searchParams.set(name, '***');
+    }
     return {
       kind: 'postgres',
       connectionString: parsed.href,
