@@ -20,8 +20,15 @@ const DATA_VERBS = VERBS.filter(
   (v): v is Exclude<(typeof VERBS)[number], 'capabilities'> => v !== 'capabilities',
 );
 
-function tag(row: Row, source: string): SourcedRow {
-  return { ...row, _source: source };
+/**
+ * Tags one row a source returned. The row cap counts top-level rows, so a "row" that is an
+ * array (or a primitive) is refused: an array of records would carry them all past the cap.
+ */
+function tag(row: unknown, source: string, resource: string): SourcedRow {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+    throw new TypeError(`source for "${resource}" returned a row that is not an object`);
+  }
+  return { ...(row as Row), _source: source };
 }
 
 function requestedLimit(body: Record<string, unknown>, rowCap: number): number {
@@ -84,7 +91,9 @@ export async function serveAllowed(
   try {
     if (decision.verb === 'get') {
       const row = await source.get(id as string, decision.filter, sourceCtx);
-      const result: GetResult = { row: row === null || row === undefined ? null : tag(row, gateway) };
+      const result: GetResult = {
+        row: row === null || row === undefined ? null : tag(row, gateway, resource),
+      };
       return { payload: Buffer.from(JSON.stringify(result)), rows: result.row === null ? 0 : 1 };
     }
     const limit = requestedLimit(body, decision.rowCap);
@@ -103,7 +112,7 @@ export async function serveAllowed(
     }
     if (!Array.isArray(rows)) throw new TypeError(`source for "${resource}" returned a non-array`);
     const result: RowsResult = {
-      rows: rows.slice(0, limit).map((row) => tag(row, gateway)),
+      rows: rows.slice(0, limit).map((row) => tag(row, gateway, resource)),
       truncated: rows.length > limit,
     };
     return { payload: Buffer.from(JSON.stringify(result)), rows: result.rows.length };
