@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chainsToRoot } from './chains-to-root.js';
 
@@ -121,6 +122,18 @@ describe('chainsToRoot', () => {
     const bytes = der(leaf).slice();
     bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0x01;
     expect(await chainsToRoot(bytes, [der(intermediate)], der(root), NOW)).not.toBeNull();
+  });
+
+  it('refuses a leaf with a broken signature even when the chain carries a validly signed twin (same TBS)', async () => {
+    const leaf = await issued(intermediate, 'CN=leaf');
+    // ECDSA signatures are randomised: re-signing the same TBS gives a different, valid certificate.
+    const tbs = pkijs.Certificate.fromBER(der(leaf));
+    await tbs.sign(intermediate.keys.privateKey, 'SHA-256');
+    const twin = new Uint8Array(tbs.toSchema().toBER());
+    expect(Buffer.from(twin).equals(Buffer.from(der(leaf)))).toBe(false);
+    const broken = der(leaf).slice();
+    broken[broken.length - 5] = (broken[broken.length - 5] as number) ^ 0x01;
+    expect(await chainsToRoot(broken, [der(intermediate), twin], der(root), NOW)).not.toBeNull();
   });
 
   it('refuses garbage without throwing', async () => {

@@ -20,12 +20,14 @@ export async function chainsToRoot(
   at: Date,
 ): Promise<ChainProblem> {
   let engine: pkijs.CertificateChainValidationEngine;
+  let end: pkijs.Certificate;
   try {
     const parse = (der: Uint8Array) => pkijs.Certificate.fromBER(der);
+    end = parse(leaf);
     engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: [parse(root)],
       // pkijs treats the last certificate as the end entity.
-      certs: [...intermediates.map(parse), parse(leaf)],
+      certs: [...intermediates.map(parse), end],
       checkDate: at,
     });
   } catch (error) {
@@ -37,6 +39,12 @@ export async function chainsToRoot(
       return { kind: result.resultCode === 8 ? 'expired' : 'untrusted', message: result.resultMessage };
     }
     // After verify, `certs` is the validated path, leaf first and the trusted root last.
+    // pkijs drops certificates with the same TBS as an earlier one, so a validly signed
+    // twin among the intermediates would be validated in place of a leaf whose own
+    // signature is broken: the path must start with this very leaf.
+    if (engine.certs[0] !== end) {
+      return { kind: 'untrusted', message: 'the validated path does not start with this leaf' };
+    }
     return pathLengthProblem(engine.certs);
   } catch (error) {
     const code = (error as { resultCode?: unknown }).resultCode;
