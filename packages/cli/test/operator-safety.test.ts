@@ -103,3 +103,41 @@ describe('store URLs', () => {
     expect(location.kind === 'postgres' && location.connectionString).toContain('password=s3cret');
   });
 });
+
+describe('explain input', () => {
+  it('refuses a file that is not a certificate as bad usage instead of blaming the peer', async () => {
+    const s = await scenario();
+    const notCert = s.ws.write('host-copy.json', { resources: { documents: {} } });
+    const garbled = s.ws.write(
+      'garbled.pem',
+      '-----BEGIN CERTIFICATE-----\n!!!not base64 at all@@@\n-----END CERTIFICATE-----\n',
+    );
+    for (const file of [notCert, garbled]) {
+      const result = await run(s, ['explain', '--cert', file, '--verb', 'list', '--resource', 'documents']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('certificate_invalid');
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('refuses a malformed --arc as bad usage instead of reporting identity_malformed', async () => {
+    const s = await scenario();
+    const cert = s.ws.write('peer.pem', s.demo.enrolled.certificatePem);
+    const result = await run(s, [
+      'explain',
+      '--cert',
+      cert,
+      '--verb',
+      'list',
+      '--resource',
+      'documents',
+      '--arc',
+      'not-an-oid',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('identity_arc_invalid');
+    const good = await run(s, ['explain', '--cert', cert, '--verb', 'list', '--resource', 'documents']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('ALLOW');
+  });
+});

@@ -4,6 +4,7 @@
  *
  * @module @fedtrust/cli
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   DENY_REMEDIATION,
@@ -11,6 +12,8 @@ import {
   type ExplainedStage,
   explainDecision,
   identifyConnection,
+  identityOids,
+  isFedtrustError,
   VERBS,
   type Verb,
 } from '@fedtrust/core';
@@ -55,16 +58,46 @@ export function readCertificateDer(path: string, cwd: string): Uint8Array {
     );
   }
   const text = bytes.toString('latin1');
-  if (!text.includes('-----BEGIN')) return new Uint8Array(bytes);
-  const match = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text);
-  if (match === null) {
+  let der: Buffer = bytes;
+  if (text.includes('-----BEGIN')) {
+    const match = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text);
+    if (match === null) {
+      throw new UsageError(
+        'certificate_invalid',
+        `--cert ${absolute} holds no PEM CERTIFICATE block.`,
+        'Pass the PEM client certificate (-----BEGIN CERTIFICATE-----), leaf first.',
+      );
+    }
+    der = Buffer.from((match[1] as string).replace(/\s+/g, ''), 'base64');
+  }
+  // The gateway only ever sees a certificate TLS accepted; anything else is the wrong file,
+  // not a peer whose identity is malformed.
+  try {
+    new X509Certificate(der);
+  } catch {
     throw new UsageError(
       'certificate_invalid',
-      `--cert ${absolute} holds no PEM CERTIFICATE block.`,
-      'Pass the PEM client certificate (-----BEGIN CERTIFICATE-----), leaf first.',
+      `--cert ${absolute} is not an X.509 certificate.`,
+      'Pass the PEM (or DER) client certificate the peer presents, leaf first.',
     );
   }
-  return new Uint8Array(Buffer.from((match[1] as string).replace(/\s+/g, ''), 'base64'));
+  return new Uint8Array(der);
+}
+
+/** The identity arc `--arc` names, checked: a malformed one would make every certificate read as identity_malformed. */
+function checkedArc(arc: string | undefined): string | undefined {
+  if (arc === undefined) return undefined;
+  try {
+    identityOids(arc);
+  } catch (error) {
+    if (!isFedtrustError(error)) throw error;
+    throw new UsageError(
+      error.code,
+      error.message,
+      `${error.remediation} Pass it with --arc or FEDTRUST_IDENTITY_ARC, as the gateway sets it.`,
+    );
+  }
+  return arc;
 }
 
 /** The stable JSON form of a decision. */
@@ -111,9 +144,10 @@ async function explain(
     );
   }
   const der = readCertificateDer(opts.cert, rt.io.cwd);
+  const arc = checkedArc(rt.settings.arc);
   const host = rt.host();
   const { store } = await rt.store();
-  const connection = identifyConnection(der, rt.settings.arc);
+  const connection = identifyConnection(der, arc);
   const { decision, stages } = await explainDecision(
     {
       connection,
