@@ -74,13 +74,24 @@ function retryAfter(header: string | string[] | undefined): number | null {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
+/** Settles like `work`, or rejects once `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 async function send(connection: PeerConnection, spec: CallSpec, span: Span): Promise<unknown> {
   const peer = connection.id;
   const path = `${API_PREFIX}/${spec.segments.map(encodeURIComponent).join('/')}`;
   const timeout = AbortSignal.timeout(spec.timeoutMs);
   const signal = spec.signal === undefined ? timeout : AbortSignal.any([timeout, spec.signal]);
   try {
-    await connection.dispatcher();
+    // Opening the key (a sealer may call a KMS) counts against the call's deadline too.
+    await untilAborted(connection.dispatcher(), signal);
     // Read again with no await before the dispatch (request() dispatches synchronously): a
     // renewal finishing meanwhile swaps the Agent and closes the old one, which would refuse it.
     const dispatcher = connection.current();

@@ -87,6 +87,26 @@ describe('createFederationClient over mTLS', () => {
     expect((await c.peer('work').capabilities()).grantId).toBe(enrolled.grant.id);
   });
 
+  it('keeps its deadline while the sealed key is still being opened (a sealer that never answers)', async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    const sealer = { ...testSealer(), open: () => new Promise<Uint8Array>(() => {}) };
+    await using c = client(
+      enrolled,
+      { privateKey: { envelope: 'sealed', context: 'client-key:work' } },
+      { sealer, timeoutMs: 300 },
+    );
+    await expect(c.peer('work').capabilities()).rejects.toMatchObject({
+      status: 504,
+      reason: 'peer_timeout',
+    });
+    const result = await c.query({ source: 'all', verb: 'list', resource: 'notes' });
+    expect(result).toMatchObject({
+      rows: [],
+      _partial: true,
+      errors: [{ source: 'work', reason: 'peer_timeout' }],
+    });
+  });
+
   it('reports a peer that refuses the server certificate pin as unreachable', async () => {
     const other = await startGateway({ name: 'other' });
     try {
