@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import tls from 'node:tls';
 import { CaError, encodeIdentity, readIdentity } from '@fedtrust/core';
 import * as x509 from '@peculiar/x509';
 import { Agent } from 'undici';
@@ -583,6 +584,30 @@ describe('reachability and pinning', () => {
       pinnedElsewhere.renew({ certificatePem: issued.certificatePem, privateKeyPem }),
     );
     expect(error.code).toBe('ca_unreachable');
+  });
+
+  it('pinning never falls back to the default trust store, even one that trusts the CA', async () => {
+    const saved = tls.getCACertificates('default');
+    tls.setDefaultCACertificates([...saved, ca.rootPem]);
+    try {
+      const stranger = await generatePki();
+      const pinnedElsewhere = adapter({ root: stranger.rootPem });
+      expect((await caught(pinnedElsewhere.roots())).code).toBe('ca_unreachable');
+      expect((await pinnedElsewhere.health()).ok).toBe(false);
+      const { csrPem, privateKeyPem } = await csrFor('renew-pinned');
+      const issued = await client.issue({
+        csrPem,
+        commonName: 'renew-pinned',
+        grantId: GRANT,
+        subjectUserId: SUBJECT,
+      });
+      const renewal = await caught(
+        pinnedElsewhere.renew({ certificatePem: issued.certificatePem, privateKeyPem }),
+      );
+      expect(renewal.code).toBe('ca_unreachable');
+    } finally {
+      tls.setDefaultCACertificates(saved);
+    }
   });
 
   it('a CA whose TLS certificate does not chain to the pinned root is ca_unreachable', async () => {
