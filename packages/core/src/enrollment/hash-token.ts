@@ -1,3 +1,8 @@
+/**
+ * Token hashing: the only form in which enrollment and provider tokens are stored.
+ *
+ * @module @fedtrust/core/enrollment
+ */
 import { createHash } from 'node:crypto';
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * Issuing single-use enrollment tokens for a pending grant's own peer.
+ *
+ * @module @fedtrust/core/enrollment
+ */
 import { FedtrustError } from '../errors/fedtrust-error.js';
 import { effectiveGrantStatus } from '../grant/effective-grant-status.js';
 import { GrantNotFoundError } from '../grant/errors.js';

@@ -1,3 +1,8 @@
+/**
+ * Redeeming an enrollment token exactly once.
+ *
+ * @module @fedtrust/core/enrollment
+ */
 import type { Clock } from '../ports/runtime.js';
 import type { FederationStore } from '../ports/store.js';
 import { hashToken } from './hash-token.js';

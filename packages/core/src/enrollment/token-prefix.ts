@@ -1,3 +1,8 @@
+/**
+ * The loggable prefix of a token.
+ *
+ * @module @fedtrust/core/enrollment
+ */
 /** Length of the token prefix that may be logged or shown. */
 export const TOKEN_PREFIX_LENGTH = 8;
 

@@ -1,3 +1,8 @@
+/**
+ * Grant activation (`pending → active`).
+ *
+ * @module @fedtrust/core/grant
+ */
 import type { LifecycleDeps } from './deps.js';
 import { effectiveGrantStatus } from './effective-grant-status.js';
 import { TransitionError } from './errors.js';

@@ -1,3 +1,8 @@
+/**
+ * Peer activation (`pending → active`).
+ *
+ * @module @fedtrust/core/grant
+ */
 import type { LifecycleDeps } from './deps.js';
 import { movePeer } from './move.js';
 import { PEER_OPERATIONS } from './transitions.js';

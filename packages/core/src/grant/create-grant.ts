@@ -1,3 +1,8 @@
+/**
+ * Creating a grant and its pending peer, after the host confirms the subject user.
+ *
+ * @module @fedtrust/core/grant
+ */
 import { isFedtrustError } from '../errors/fedtrust-error.js';
 import type { HostDirectory } from '../ports/host.js';
 import type { Clock, Random } from '../ports/runtime.js';

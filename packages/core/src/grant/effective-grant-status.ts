@@ -1,3 +1,8 @@
+/**
+ * A grant's status at a given time (`expired` is derived, never stored).
+ *
+ * @module @fedtrust/core/grant
+ */
 import type { Grant, GrantStatus } from './types.js';
 
 /**

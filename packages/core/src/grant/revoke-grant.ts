@@ -1,3 +1,8 @@
+/**
+ * Grant revocation (final).
+ *
+ * @module @fedtrust/core/grant
+ */
 import type { LifecycleDeps } from './deps.js';
 import { moveGrant } from './move.js';
 import { GRANT_OPERATIONS } from './transitions.js';

@@ -1,3 +1,8 @@
+/**
+ * Canonical lower-case UUID checks used by the identity codec.
+ *
+ * @module @fedtrust/core/oid
+ */
 /** True when bytes `[start, start + 36)` spell a canonical lower-case UUID (8-4-4-4-12 hex digits). */
 export function isCanonicalUuidBytes(bytes: Uint8Array, start: number): boolean {
   for (let i = 0; i < 36; i++) {
