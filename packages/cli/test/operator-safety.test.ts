@@ -141,3 +141,24 @@ describe('explain input', () => {
     expect(good.stdout).toContain('ALLOW');
   });
 });
+
+describe('grant create with the host file tenants', () => {
+  it('refuses a tenant named like an Object prototype member as not listed, not as a directory failure', async () => {
+    const s = await scenario();
+    const scope = s.ws.write('scope.json', { resources: ['documents'], max_rows_per_query: 5 });
+    const result = await run(s, [
+      'grant',
+      'create',
+      '--peer',
+      'p',
+      '--scope',
+      scope,
+      '--tenant',
+      'constructor',
+      '--subject',
+      SUBJECT,
+    ]);
+    expect(result.stderr).toContain('subject_not_in_tenant');
+    expect(result.stderr).not.toContain('directory_unavailable');
+  });
+});

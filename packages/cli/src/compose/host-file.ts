@@ -83,7 +83,8 @@ function readTenants(value: unknown, invalid: (m: string) => UsageError): Record
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid('"tenants" must map tenant ids to arrays of user ids.');
   }
-  const tenants: Record<string, string[]> = {};
+  // No prototype: a tenant named `__proto__` is a tenant, not a prototype assignment.
+  const tenants: Record<string, string[]> = Object.create(null);
   for (const [tenant, users] of Object.entries(value)) {
     if (!Array.isArray(users) || !users.every((u) => typeof u === 'string')) {
       throw invalid(`tenants.${tenant} must be an array of user ids.`);
@@ -119,7 +120,9 @@ function readRbac(value: unknown, invalid: (m: string) => UsageError): RbacRule[
 export function hostDirectory(host: HostFile): HostDirectory {
   return {
     userBelongsToTenant: async (userId, tenantId) =>
-      host.tenants === null ? true : (host.tenants[tenantId] ?? []).includes(userId),
+      host.tenants === null ||
+      // Own keys only: a tenant id like `constructor` must not reach Object.prototype.
+      (Object.hasOwn(host.tenants, tenantId) && (host.tenants[tenantId] ?? []).includes(userId)),
   };
 }
 
