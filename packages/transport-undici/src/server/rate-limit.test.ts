@@ -1,4 +1,5 @@
 /** Per-grant and per-address rate limits over real TLS. */
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { type Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   startGateway,
   type TestGateway,
 } from '../test-support/gateway.js';
+import { spend } from './rate-limit.js';
 
 const SCOPE = { resources: ['notes'], max_rows_per_query: 5 };
 const agents: Agent[] = [];
@@ -94,5 +96,28 @@ describe('per-address enrollment limit', () => {
       await proxied.close();
       await direct.close();
     }
+  });
+});
+
+describe('spend', () => {
+  /** A limiter from another copy of rate-limiter-flexible (a host's own install): same shapes, other classes. */
+  function foreignLimiter(rejection: unknown): RateLimiterAbstract {
+    return { consume: () => Promise.reject(rejection) } as unknown as RateLimiterAbstract;
+  }
+
+  it("reads a limit from another copy's RateLimiterRes as a 429 with its Retry-After, not a limiter failure", async () => {
+    const res = { msBeforeNext: 1_500, remainingPoints: 0, consumedPoints: 4, isFirstInDuration: false };
+    expect(await spend(foreignLimiter(res), 'grant')).toEqual({
+      ok: false,
+      kind: 'limited',
+      retryAfterSeconds: 2,
+    });
+  });
+
+  it('treats an error, or a rejection without a numeric msBeforeNext, as a limiter failure', async () => {
+    const down = new Error('connection refused');
+    expect(await spend(foreignLimiter(down), 'grant')).toEqual({ ok: false, kind: 'error', cause: down });
+    const odd = { msBeforeNext: 'soon' };
+    expect(await spend(foreignLimiter(odd), 'grant')).toMatchObject({ ok: false, kind: 'error' });
   });
 });

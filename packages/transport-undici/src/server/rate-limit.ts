@@ -18,6 +18,18 @@ export function memoryLimiter(budget: RateBudget, keyPrefix: string): RateLimite
 }
 
 /**
+ * A limit, as any copy of rate-limiter-flexible reports it. Matched by shape, not by class:
+ * a host passing a limiter from its own install (another version, another copy) rejects with
+ * that copy's `RateLimiterRes`, which `instanceof` would misread as a limiter failure.
+ */
+function isLimit(rejection: unknown): rejection is Pick<RateLimiterRes, 'msBeforeNext'> {
+  if (rejection instanceof RateLimiterRes) return true;
+  if (typeof rejection !== 'object' || rejection === null || rejection instanceof Error) return false;
+  const msBeforeNext = (rejection as { msBeforeNext?: unknown }).msBeforeNext;
+  return typeof msBeforeNext === 'number' && Number.isFinite(msBeforeNext) && msBeforeNext >= 0;
+}
+
+/**
  * Spends one point of `key`'s budget. A rejection carrying a `RateLimiterRes` is a limit;
  * anything else (a database down under `RateLimiterPostgres`) is an error the caller must
  * answer by denying.
@@ -27,7 +39,7 @@ export async function spend(limiter: RateLimiterAbstract, key: string): Promise<
     await limiter.consume(key, 1);
     return { ok: true };
   } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) {
+    if (isLimit(rejection)) {
       return {
         ok: false,
         kind: 'limited',
