@@ -6,6 +6,7 @@
  */
 import { admitProvider } from '@fedtrust/core';
 import { systemClock, systemRandom } from '@fedtrust/core/system';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStoreUrl } from '../src/compose/open-store.js';
 import { runCli } from '../src/run-cli.js';
@@ -160,5 +161,63 @@ describe('grant create with the host file tenants', () => {
     ]);
     expect(result.stderr).toContain('subject_not_in_tenant');
     expect(result.stderr).not.toContain('directory_unavailable');
+  });
+});
+
+describe('audit verify --anchor', () => {
+  async function head(s: Scenario): Promise<{ seq: number; hash: string }> {
+    const verify = await run(s, ['audit', 'verify', '--json']);
+    const chain = (JSON.parse(verify.stdout) as { chains: { length: number; head: string }[] }).chains[0];
+    return { seq: chain?.length ?? 0, hash: chain?.head ?? '' };
+  }
+  function deleteFrom(s: Scenario, seq: number): void {
+    const db = new Database(s.ws.path('fedtrust.db'));
+    db.prepare("DELETE FROM audit_events WHERE chain_id = 'federation' AND seq >= ?").run(seq);
+    db.close();
+  }
+
+  it('detects a cut tail that verifies without it, with its position', async () => {
+    const s = await scenario();
+    const anchor = await head(s);
+    expect(anchor.seq).toBe(3);
+    const args = ['audit', 'verify', '--chain', 'federation', '--anchor', `${anchor.seq}:${anchor.hash}`];
+    expect((await run(s, args)).code).toBe(0);
+    deleteFrom(s, 3);
+    expect((await run(s, ['audit', 'verify'])).code).toBe(0);
+    const cut = await run(s, [...args, '--json']);
+    expect(cut.code).toBe(1);
+    expect(JSON.parse(cut.stdout)).toMatchObject({
+      ok: false,
+      chains: [{ chainId: 'federation', ok: false, brokenAt: { index: 2, seq: null, reason: 'truncated' } }],
+    });
+    const text = await run(s, args);
+    expect(text.stdout).toContain('BROKEN at position 3');
+    deleteFrom(s, 1);
+    const gone = await run(s, [...args, '--json']);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout)).toMatchObject({
+      ok: false,
+      chains: [{ brokenAt: { reason: 'truncated' } }],
+    });
+  });
+
+  it('fails an anchor whose hash the chain does not carry, and refuses a malformed or chainless anchor as bad usage', async () => {
+    const s = await scenario();
+    const wrong = await run(s, [
+      'audit',
+      'verify',
+      '--chain',
+      'federation',
+      '--anchor',
+      `2:${'0'.repeat(64)}`,
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('anchor_mismatch');
+    const malformed = await run(s, ['audit', 'verify', '--chain', 'federation', '--anchor', '2:xyz']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('anchor');
+    const chainless = await run(s, ['audit', 'verify', '--anchor', `2:${'0'.repeat(64)}`]);
+    expect(chainless.code).toBe(2);
+    expect(chainless.stderr).toContain('--chain');
   });
 });

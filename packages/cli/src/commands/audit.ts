@@ -6,6 +6,7 @@
 import {
   type AuditRecord,
   type AuditStore,
+  type ChainAnchor,
   type ChainBreakReason,
   FedtrustError,
   verifyChain,
@@ -15,7 +16,7 @@ import { type CommandContext, jsonShape } from '../command-context.js';
 import { parsePositiveInt } from '../compose/parse-duration.js';
 import type { Runtime } from '../compose/runtime.js';
 import type { CommandResult } from '../output/command-result.js';
-import { EXIT } from '../output/exit-codes.js';
+import { EXIT, UsageError } from '../output/exit-codes.js';
 import { table } from '../output/table.js';
 
 const PAGE = 1000;
@@ -41,10 +42,14 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
         'Verify every audit chain (or one) from its first record; exits 1 at the first broken link, naming its position.',
       )
       .option('--chain <id>', 'verify only this chain')
+      .option(
+        '--anchor <seq:hash>',
+        'a record you trust from an earlier verify (its seq and hash, e.g. length:head of `audit verify --json`): also detects records cut from the end; needs --chain',
+      )
       .action(async function (this: Command) {
         await ctx.run(this, (rt) => verify(rt, this.opts()));
       }),
-    '{ ok, chains: [{ chainId, ok, length, head, brokenAt: { index, seq, reason } | null }] }',
+    '{ ok, anchor: { seq, hash } | null, chains: [{ chainId, ok, length, head, brokenAt: { index, seq, reason } | null }] }',
   );
   jsonShape(
     audit
@@ -59,8 +64,12 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
   );
 }
 
-/** Reads a whole chain page by page and verifies it with core's `verifyChain`. */
-export async function verifyOneChain(store: AuditStore, chainId: string): Promise<ChainReport> {
+/** Reads a whole chain page by page and verifies it with core's `verifyChain` (against `anchor` when given). */
+export async function verifyOneChain(
+  store: AuditStore,
+  chainId: string,
+  anchor?: ChainAnchor,
+): Promise<ChainReport> {
   const records: AuditRecord[] = [];
   let fromSeq = 1;
   for (;;) {
@@ -70,7 +79,7 @@ export async function verifyOneChain(store: AuditStore, chainId: string): Promis
     if (page.length < PAGE || last === undefined) break;
     fromSeq = last.seq + 1;
   }
-  const result = verifyChain(records);
+  const result = verifyChain(records, anchor === undefined ? {} : { anchor });
   if (result.ok) return { chainId, ok: true, length: result.length, head: result.head, brokenAt: null };
   return {
     chainId,
@@ -102,11 +111,36 @@ export function describeChain(report: ChainReport): string {
   return `chain ${report.chainId}: BROKEN at position ${b.index + 1} (index ${b.index}, seq ${b.seq ?? 'none'}): ${b.reason}`;
 }
 
-async function verify(rt: Runtime, opts: { chain?: string }): Promise<CommandResult> {
+/** `--anchor seq:hash`, or `UsageError` for a malformed one or one without `--chain`. */
+function parseAnchor(text: string | undefined, chain: string | undefined): ChainAnchor | undefined {
+  if (text === undefined) return undefined;
+  if (chain === undefined) {
+    throw new UsageError(
+      'audit_anchor_without_chain',
+      'An --anchor belongs to one chain; no --chain was given.',
+      'Pass --chain <id> with --anchor <seq:hash> (both from `fedtrust audit verify --json`).',
+    );
+  }
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  if (match === null) {
+    throw new UsageError(
+      'audit_anchor_invalid',
+      `--anchor "${text}" is not <seq>:<64 lower-case hex hash>.`,
+      'Pass the length and head of a chain from an earlier `fedtrust audit verify --json`, as --anchor 1234:3f…',
+    );
+  }
+  return { seq: Number(match[1]), hash: match[2] as string };
+}
+
+async function verify(rt: Runtime, opts: { chain?: string; anchor?: string }): Promise<CommandResult> {
+  const anchor = parseAnchor(opts.anchor, opts.chain);
   const { store } = await rt.store();
   const chains: ChainReport[] = [];
-  for (const chainId of await chainsOf(store, opts.chain)) {
-    const report = await verifyOneChain(store, chainId);
+  // With an anchor, a chain with no record left is a cut tail to report, not an unknown id.
+  const ids =
+    anchor !== undefined && opts.chain !== undefined ? [opts.chain] : await chainsOf(store, opts.chain);
+  for (const chainId of ids) {
+    const report = await verifyOneChain(store, chainId, anchor);
     chains.push(report);
     // The first broken link is the answer; later chains are not read.
     if (!report.ok) break;
@@ -114,12 +148,19 @@ async function verify(rt: Runtime, opts: { chain?: string }): Promise<CommandRes
   const ok = chains.every((c) => c.ok);
   const lines = chains.map(describeChain);
   if (chains.length === 0) lines.push('No audit chain has records yet.');
+  if (anchor !== undefined && ok) lines.push(`The anchor (seq ${anchor.seq}) is in the chain.`);
   if (!ok) {
     lines.push(
-      'Fix: the log was altered at that position; keep the database for forensics, restore it from a backup taken before that record, and find who had write access.',
+      chains.some((c) => c.brokenAt?.reason === 'truncated' || c.brokenAt?.reason === 'anchor_mismatch')
+        ? 'Fix: records the anchor vouches for are missing or different: the log was cut or rewritten; keep the database for forensics, restore it from a backup that verifies against the anchor, and find who had write access.'
+        : 'Fix: the log was altered at that position; keep the database for forensics, restore it from a backup taken before that record, and find who had write access.',
     );
   }
-  return { json: { ok, chains }, text: `${lines.join('\n')}\n`, exitCode: ok ? EXIT.ok : EXIT.failed };
+  return {
+    json: { ok, anchor: anchor ?? null, chains },
+    text: `${lines.join('\n')}\n`,
+    exitCode: ok ? EXIT.ok : EXIT.failed,
+  };
 }
 
 async function tail(rt: Runtime, opts: { chain?: string; lines: string }): Promise<CommandResult> {
