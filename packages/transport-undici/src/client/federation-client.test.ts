@@ -107,6 +107,15 @@ describe('createFederationClient over mTLS', () => {
     });
   });
 
+  it('refuses a peer without roots to pin rather than fall back to the system CA store', async () => {
+    const enrolled = await gateway.enrol(SCOPE);
+    for (const rootsPem of [undefined, [], [''], [42]]) {
+      expect(() => client(enrolled, { rootsPem: rootsPem as unknown as string[] })).toThrow(
+        expect.objectContaining({ code: 'peer_roots_missing' }),
+      );
+    }
+  });
+
   it('reports a peer that refuses the server certificate pin as unreachable', async () => {
     const other = await startGateway({ name: 'other' });
     try {

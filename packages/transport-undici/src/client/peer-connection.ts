@@ -123,6 +123,20 @@ async function openKey(key: string | SealedKey, sealer: Sealer | undefined, peer
  * unref'd (it never keeps a process alive) and cleared by `close()`.
  */
 export function createPeerConnection(options: PeerOptions, shared: PeerConnectionShared): PeerConnection {
+  const roots: unknown = options.rootsPem;
+  // node's TLS falls back to the system CA store when `ca` is absent: never let a missing pin
+  // (e.g. a key left out of a JSON config) silently trust every public CA.
+  if (
+    options.dispatcher === undefined &&
+    (!Array.isArray(roots) ||
+      roots.length === 0 ||
+      roots.some((pem) => typeof pem !== 'string' || pem === ''))
+  ) {
+    throw new FedtrustError('peer_roots_missing', `peer ${options.id}: no roots to pin`, {
+      status: 400,
+      remediation: "Pass the peer's CA roots as `rootsPem` (PEM strings); the system store is never used.",
+    });
+  }
   const origin = new URL(options.url).origin;
   const renewal = options.renewal === false ? undefined : (options.renewal ?? {});
   let certificatePem = options.certificatePem;
