@@ -8,7 +8,7 @@ import { constants } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { silentLogger } from '@fedtrust/core';
+import { FedtrustError, silentLogger } from '@fedtrust/core';
 import { createFederationHandler, type FederationHandler } from './create-federation-handler.js';
 import type { FederationHandlerOptions } from './options.js';
 
@@ -50,6 +50,19 @@ export interface FederationServer extends AsyncDisposable {
 const SECURE_OPTIONS = constants.SSL_OP_NO_RENEGOTIATION;
 
 function secureContextOptions(tls: ServerTlsOptions) {
+  const roots: unknown = tls.clientRootsPem;
+  // node verifies client certificates against the system CA store when `ca` is absent.
+  if (
+    !Array.isArray(roots) ||
+    roots.length === 0 ||
+    roots.some((pem) => typeof pem !== 'string' || pem === '')
+  ) {
+    throw new FedtrustError('client_roots_missing', 'no client roots to verify peers against', {
+      status: 400,
+      remediation:
+        'Pass the enrolling CA roots as `tls.clientRootsPem` (PEM strings); the system store is never used.',
+    });
+  }
   return {
     cert: [tls.certificatePem, ...(tls.chainPem ?? [])].join('\n'),
     key: tls.keyPem,
@@ -111,8 +124,9 @@ export function createFederationServer(options: FederationServerOptions): Federa
     },
     close,
     setSecureContext(next) {
-      tls = { ...tls, ...next };
-      server.setSecureContext(secureContextOptions(tls));
+      const merged = { ...tls, ...next };
+      server.setSecureContext(secureContextOptions(merged));
+      tls = merged;
     },
     [Symbol.asyncDispose]: close,
   };

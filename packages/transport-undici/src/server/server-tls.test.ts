@@ -1,5 +1,5 @@
 /**
- * TLS renegotiation over real sockets. A TLS 1.2 renegotiation may present another client
+ * The server's TLS. Renegotiation over real sockets. A TLS 1.2 renegotiation may present another client
  * certificate than the one verified at the handshake; node leaves `authorized` true when that
  * one fails verification and `getPeerCertificate()` returns it. A client holding any
  * certificate under the pinned roots could so swap in a self-signed leaf carrying another
@@ -7,8 +7,10 @@
  * renegotiation, and the identity stage ignores a socket whose last verification failed.
  */
 import { connect, type TLSSocket } from 'node:tls';
+import { memoryStore } from '@fedtrust/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arraySource, startGateway, type TestGateway } from '../test-support/gateway.js';
+import { allowAll, arraySource, startGateway, type TestGateway } from '../test-support/gateway.js';
+import { createFederationServer, type ServerTlsOptions } from './create-federation-server.js';
 
 let gateway: TestGateway;
 
@@ -76,5 +78,29 @@ describe('TLS renegotiation', () => {
     } finally {
       fresh.destroy();
     }
+  });
+});
+
+describe('client roots', () => {
+  it('are required: without them node would verify client certificates against the system CA store', async () => {
+    const tls = (await gateway.ca.serverCertificate({ hostnames: ['127.0.0.1'] })) as {
+      certificatePem: string;
+      privateKeyPem: string;
+    };
+    const base = { certificatePem: tls.certificatePem, keyPem: tls.privateKeyPem };
+    for (const clientRootsPem of [undefined, [], ['']]) {
+      expect(() =>
+        createFederationServer({
+          gatewayName: 'work',
+          store: memoryStore(),
+          authorize: allowAll,
+          sources: {},
+          tls: { ...base, clientRootsPem } as unknown as ServerTlsOptions,
+        }),
+      ).toThrow(expect.objectContaining({ code: 'client_roots_missing' }));
+    }
+    expect(() => gateway.server.setSecureContext({ clientRootsPem: [] })).toThrow(
+      expect.objectContaining({ code: 'client_roots_missing' }),
+    );
   });
 });
