@@ -14,8 +14,20 @@ export interface CliIo {
   cwd: string;
 }
 
+/**
+ * A reader that stops early (`fedtrust audit tail | head`) closes the pipe: the rest of the
+ * output has nowhere to go, which is not the command's failure and must not end in an
+ * unhandled 'error' event and its stack trace. Node destroys the stream, so later writes
+ * are dropped.
+ */
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
 /** The process's own streams, environment and working directory. */
 export function processIo(): CliIo {
+  process.stdout.on('error', ignoreClosedPipe);
+  process.stderr.on('error', ignoreClosedPipe);
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -2,13 +2,14 @@
  * Acceptance: the built `fedtrust` binary against a real SQLite file — grants, peers,
  * enrollment tokens, provider tokens, audit, migrations and bad usage.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { sqliteStore } from '@fedtrust/adapter-sqlite';
 import { admitProvider, type FederationStore } from '@fedtrust/core';
 import { systemClock, systemRandom } from '@fedtrust/core/system';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, fedtrust } from './support/built-cli.js';
+import { BIN, ensureBuilt, fedtrust } from './support/built-cli.js';
 import {
   HOST_FILE,
   OTHER_SUBJECT,
@@ -405,6 +406,26 @@ describe('audit', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('BROKEN at position 3');
     expect((await cli('audit', 'verify', '--chain', 'federation')).code).toBe(0);
+  });
+});
+
+describe('output to a reader that stops early', () => {
+  it('ends the run with its own exit code and no stack trace when the pipe closes (| head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'audit', 'tail', '-n', '50'], {
+      cwd: ws.dir,
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the binary has started, so every write it makes meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 });
 
