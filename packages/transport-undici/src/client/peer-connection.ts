@@ -168,8 +168,16 @@ export function createPeerConnection(options: PeerOptions, shared: PeerConnectio
       const due = renewalDelayMs(info.notBefore, info.notAfter, shared.clock.now(), renewal.fraction);
       if (due > 0) return schedule(due);
       renew().catch(() => {
-        // renew() already logged; retry while the certificate is still valid.
+        // renew() already logged; retry while the certificate is still valid. An expired one
+        // cannot renew (the peer refuses it at TLS): stop rather than call every second forever.
         const left = info.notAfter.getTime() - shared.clock.now().getTime();
+        if (left <= 0) {
+          shared.logger.error('fedtrust: client certificate expired; renewal stopped, enrol again', {
+            peer: options.id,
+            serial: info.serial,
+          });
+          return;
+        }
         schedule(Math.min(60_000, Math.max(1_000, Math.floor(left / 10))));
       });
     }, delayMs);
