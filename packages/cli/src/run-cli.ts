@@ -62,8 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
       if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
-        io.stderr(commanderMessage);
-        return EXIT.usage;
+        return missingCommand(commanderMessage, commandPath(argv, program), io, wantsJson);
       }
       const message = oneLine(commanderMessage || error.message).replace(/^error:\s*/i, '');
       const command = commandPath(argv, program);
@@ -79,11 +78,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     return reportError(error, io, wantsJson);
   }
   if (outcome === undefined) {
-    io.stderr(program.helpInformation());
-    return EXIT.usage;
+    return missingCommand(program.helpInformation(), commandPath(argv, program), io, wantsJson);
   }
   io.stdout(outcome.json ? toJsonText(outcome.result.json) : terminalSafe(outcome.result.text));
   return outcome.result.exitCode;
+}
+
+/** A command group named without its subcommand: the usage on stderr and, under `--json`, still one document. */
+function missingCommand(usage: string, command: string, io: CliIo, json: boolean): ExitCode {
+  io.stderr(usage);
+  if (json) {
+    io.stdout(
+      toJsonText({
+        error: {
+          code: 'usage',
+          message: `No command was given${command === '' ? '' : ` after \`fedtrust ${command.trim()}\``}.`,
+          remediation: `Run \`fedtrust ${command}--help\`.`,
+        },
+      }),
+    );
+  }
+  return EXIT.usage;
 }
 
 function reportError(error: unknown, io: CliIo, json: boolean): ExitCode {

@@ -181,4 +181,13 @@ describe('help', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: fedtrust');
   });
+
+  it('prints one JSON error document for a missing command under --json, as for any other bad usage', async () => {
+    for (const args of [['--json'], ['grant', '--json'], ['audit', '--json']]) {
+      const result = await run(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('Usage: fedtrust');
+      expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'usage' } });
+    }
+  });
 });
