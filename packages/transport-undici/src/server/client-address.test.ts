@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, trustedProxies } from './client-address.js';
+import { clientAddress, rateLimitKey, trustedProxies } from './client-address.js';
 
 function request(remoteAddress: string, forwardedFor?: string): IncomingMessage {
   return {
@@ -33,5 +33,26 @@ describe('clientAddress', () => {
 
   it('refuses a trusted proxy entry that is not an address or range', () => {
     expect(() => trustedProxies(['proxy.internal'])).toThrow(TypeError);
+  });
+});
+
+describe('rateLimitKey', () => {
+  it('keys an IPv6 client by its /64, whatever spelling or interface id it uses', () => {
+    const key = rateLimitKey('2001:db8:1:2:3:4:5:6');
+    expect(key).toBe('2001:db8:1:2::/64');
+    for (const same of [
+      '2001:db8:1:2::1',
+      '2001:0db8:0001:0002:ffff:ffff:ffff:ffff',
+      '2001:db8:1:2::1.2.3.4',
+    ]) {
+      expect(rateLimitKey(same)).toBe(key);
+    }
+    expect(rateLimitKey('2001:db8:1:3::1')).not.toBe(key);
+    expect(rateLimitKey('::1')).toBe('0:0:0:0::/64');
+    expect(rateLimitKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+
+  it('keys an IPv4 client by its address', () => {
+    expect(rateLimitKey('198.51.100.7')).toBe('198.51.100.7');
   });
 });

@@ -61,3 +61,34 @@ export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): st
   }
   return hops[0] ?? direct;
 }
+
+/** The eight 16-bit groups of a valid IPv6 address; an embedded IPv4 tail counts as two. */
+function ipv6Groups(address: string): number[] {
+  const halves = (address.split('%', 1)[0] ?? '').split('::');
+  const groups = (part: string | undefined): number[] =>
+    part === undefined || part === ''
+      ? []
+      : part.split(':').flatMap((piece) => {
+          if (!piece.includes('.')) return [Number.parseInt(piece, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = piece.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
+  return [...head, ...new Array<number>(fill).fill(0), ...tail];
+}
+
+/**
+ * The key a per-address budget is spent on: an IPv4 address as it is, an IPv6 address by its
+ * /64. One host is commonly given a whole /64, so keying single IPv6 addresses would let it
+ * draw a fresh budget for each of 2^64 source addresses.
+ */
+export function rateLimitKey(address: string): string {
+  if (family(address) !== 'ipv6') return address;
+  const prefix = ipv6Groups(address)
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':');
+  return `${prefix}::/64`;
+}

@@ -23,7 +23,7 @@ import {
 import { systemClock, systemRandom } from '@fedtrust/core/system';
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, type ServerInstruments, serverInstruments } from '../telemetry/instruments.js';
-import { clientAddress, trustedProxies } from './client-address.js';
+import { clientAddress, rateLimitKey, trustedProxies } from './client-address.js';
 import { createConnectionIdentities } from './connection-identity.js';
 import { matchRoute } from './match-route.js';
 import {
@@ -364,8 +364,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
           sendError(res, 404, 'not_found', 'Enrollment is not enabled on this gateway.');
           return;
         }
-        const address = clientAddress(req, isTrustedProxy);
-        const spent = await spend(enrollLimiter, address);
+        const spent = await spend(enrollLimiter, rateLimitKey(clientAddress(req, isTrustedProxy)));
         if (!spent.ok) {
           const reason: DenyReason = spent.kind === 'limited' ? 'rate_limited' : 'decision_failed';
           await record(span, {

@@ -88,6 +88,12 @@ describe('per-address enrollment limit', () => {
       expect(proxiedStatuses[10]).toBe(429);
       expect((await attempt(proxied, '198.51.100.2')).status).not.toBe(429);
 
+      // An IPv6 client draws on one budget for its whole /64, not one per address.
+      const v6 = [];
+      for (let i = 0; i < 11; i++) v6.push((await attempt(proxied, `2001:db8:7:7::${i + 1}`)).status);
+      expect(v6.slice(0, 10).every((s) => s !== 429)).toBe(true);
+      expect(v6[10]).toBe(429);
+
       const directStatuses = [];
       for (let i = 0; i < 11; i++)
         directStatuses.push((await attempt(direct, `198.51.100.${i + 10}`)).status);
