@@ -14,7 +14,10 @@ export const alias = [
   { find: /^@fedtrust\/core\/system$/, replacement: src('core', 'system/index') },
   { find: /^@fedtrust\/ca-stepca\/testing$/, replacement: src('ca-stepca', 'testing/index') },
   { find: /^@fedtrust\/adapter-pg\/testing$/, replacement: src('adapter-pg', 'testing/index') },
-  { find: /^@fedtrust\/(core|adapter-sqlite|adapter-pg|ca-local|ca-stepca|transport-undici|cli)$/, replacement: fileURLToPath(new URL('./packages/$1/src/index.ts', import.meta.url)) },
+  {
+    find: /^@fedtrust\/(core|adapter-sqlite|adapter-pg|ca-local|ca-stepca|transport-undici|cli)$/,
+    replacement: fileURLToPath(new URL('./packages/$1/src/index.ts', import.meta.url)),
+  },
 ];
 
 const project = (name: string, dir: string, extra: Record<string, unknown> = {}) => ({
