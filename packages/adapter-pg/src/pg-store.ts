@@ -11,9 +11,9 @@ import {
   type AuditEvent,
   type AuditRecord,
   canonicalEvent,
-  chainHash,
   GENESIS_HASH,
   type IssueResult,
+  linkHash,
   type PeerStatus,
   type RedemptionResult,
   type StoredGrantStatus,
@@ -334,8 +334,11 @@ export function pgStore(pool: PgPool, options: PgStoreOptions = {}): PgFederatio
       ),
 
     appendAudit: (chainId, event) =>
-      run('appendAudit', () =>
-        withTransaction(pool, async (client): Promise<AuditRecord> => {
+      run('appendAudit', () => {
+        // Validated and canonicalised once, before any connection is taken: an invalid
+        // event never opens a transaction, and the chain lock is held only to hash and insert.
+        const canonical = canonicalEvent(event);
+        return withTransaction(pool, async (client): Promise<AuditRecord> => {
           // Appenders of one chain queue here until the holder commits; the lock key names
           // the schema so two stores in one database do not serialise each other.
           await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
@@ -349,16 +352,15 @@ export function pgStore(pool: PgPool, options: PgStoreOptions = {}): PgFederatio
           ).rows[0] as { seq: string; hash: string } | undefined;
           const seq = head === undefined ? 1 : Number(head.seq) + 1;
           const prevHash = head === undefined ? GENESIS_HASH : head.hash;
-          const canonical = canonicalEvent(event);
-          const hash = chainHash(prevHash, event);
+          const hash = linkHash(prevHash, canonical);
           await client.query(
             `INSERT INTO ${t.audit} (chain_id, seq, prev_hash, hash, event, occurred_at)
              VALUES ($1, $2, $3, $4, $5, $6)`,
             [chainId, seq, prevHash, hash, canonical, event.time],
           );
           return { chainId, seq, prevHash, hash, event: JSON.parse(canonical) as AuditEvent };
-        }),
-      ),
+        });
+      }),
 
     listAudit: (chainId, options = {}) =>
       run('listAudit', async () => {

@@ -14,11 +14,12 @@ export interface Connection {
   /** A prepared statement, prepared once per store and reused. */
   stmt(sql: string): BetterSqlite3.Statement<unknown[], Row>;
   /**
-   * Runs a synchronous body and settles with its result; any error is wrapped once as a
-   * `StoreError` naming `operation`. better-sqlite3 runs each body to completion on this
-   * thread, so nothing else of this store interleaves with it.
+   * Runs a synchronous body and settles with its result; any error it throws is wrapped once
+   * as a `StoreError` naming `operation`. better-sqlite3 runs each body to completion on this
+   * thread, so nothing else of this store interleaves with it. A body may return a promise
+   * (a queued audit append), which must reject with an already wrapped error.
    */
-  run<T>(operation: string, body: () => T): Promise<T>;
+  run<T>(operation: string, body: () => T | PromiseLike<T>): Promise<T>;
   /** Refuse every later call; the driver handle is closed by the caller if it owns it. */
   markClosed(): void;
 }

@@ -20,6 +20,15 @@ import type { SqliteFederationStore, SqliteStoreOptions } from './types.js';
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+function synchronousPragma(level: SqliteStoreOptions['synchronous'] = 'full'): 'FULL' | 'NORMAL' {
+  if (level === 'full') return 'FULL';
+  if (level === 'normal') return 'NORMAL';
+  throw new StoreError(`synchronous must be 'full' or 'normal', not ${JSON.stringify(level)}.`, {
+    details: { operation: 'open' },
+    remediation: "Pass synchronous: 'full' (the default) or 'normal'.",
+  });
+}
+
 /**
  * Opens (or adopts) a SQLite database as a fedtrust store: WAL journal, busy timeout,
  * foreign keys on, and pending migrations applied in one `BEGIN IMMEDIATE` transaction.
@@ -27,8 +36,12 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * file changed, and a `StoreError` when the file cannot be opened.
  *
  * Every primitive is one SQL statement or one `BEGIN IMMEDIATE` transaction, so the
- * port's race contracts hold across connections and processes sharing the file. A
- * `Database` passed in stays the host's: `close()` leaves it open.
+ * port's race contracts hold across connections and processes sharing the file. Audit
+ * appends made while the event loop is busy share one transaction (group commit), and
+ * each caller's promise settles only once its own record is committed. A `Database`
+ * passed in stays the host's: `close()` leaves it open, after committing queued appends.
+ * `synchronous` is FULL unless `options.synchronous` says `'normal'` (see
+ * {@link SqliteStoreOptions.synchronous}).
  *
  * @example
  * const store = sqliteStore('./fedtrust.db');
@@ -60,6 +73,7 @@ export function sqliteStore(
     // connection wait for the write lock instead of failing at once.
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
     db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronousPragma(options.synchronous)}`);
     db.pragma('foreign_keys = ON');
     applyMigrations(db, migrationsDir, logger, options.migrate !== false);
   } catch (error) {
@@ -68,12 +82,13 @@ export function sqliteStore(
   }
 
   const c = connection(db);
+  const { flush: flushAudit, ...audit } = auditMethods(c);
   return {
     ...grantMethods(c),
     ...certificateMethods(c),
     ...enrollmentMethods(c),
     ...providerTokenMethods(c),
-    ...auditMethods(c),
+    ...audit,
     ...sealedMethods(c),
     ...compensationMethods(c),
 
@@ -81,6 +96,8 @@ export function sqliteStore(
     migrationStatus: () => c.run('migrationStatus', () => readMigrationStatus(db, migrationsDir)),
 
     async close() {
+      // Appends already accepted are committed (or rejected) before the handle goes away.
+      flushAudit();
       c.markClosed();
       if (owned && db.open) db.close();
     },

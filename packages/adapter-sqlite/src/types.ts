@@ -10,6 +10,17 @@ export interface SqliteStoreOptions {
   migrationsDir?: string | URL;
   /** How long a statement waits for another connection's write lock before failing (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * SQLite's `synchronous` level for the WAL journal. `'full'` (the default) syncs the WAL
+   * at every commit: an audit record that was committed before its answer was sent
+   * survives a power loss or an OS crash. `'normal'` syncs only at checkpoints: every
+   * commit still survives a crash of the process, but a power loss or OS crash may roll
+   * back the last transactions (the chain stays valid, it just ends earlier), so an answer
+   * may have left whose record is gone. Choose `'normal'` only where that loss is
+   * acceptable or the disk's cache is protected; it removes an fsync from every commit.
+   * Concurrent audit appends share one commit (group commit) under either level.
+   */
+  synchronous?: 'full' | 'normal';
   /** Receives one line per migration applied. Default: silent. */
   logger?: Logger;
   /**

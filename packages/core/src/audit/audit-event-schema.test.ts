@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFedtrustError } from '../errors/fedtrust-error.js';
+import { auditEventArbitrary } from './audit-event.arbitrary.js';
 import { AuditEventError, auditEventSchema, parseAuditEvent } from './audit-event-schema.js';
 import { buildAuditChain, nextAuditRecord } from './build-chain.js';
 import type { AuditEvent } from './types.js';
@@ -65,6 +67,64 @@ describe('auditEventSchema', () => {
   it('refuses a non-object without crashing', () => {
     expect(() => parseAuditEvent(undefined)).toThrow(AuditEventError);
     expect(() => parseAuditEvent('event')).toThrow(AuditEventError);
+  });
+
+  it('property: parseAuditEvent accepts exactly the events auditEventSchema accepts, returns the same copy and names the same issues', () => {
+    const keys = Object.keys(valid);
+    const mutated = fc.oneof(
+      auditEventArbitrary,
+      fc
+        .tuple(auditEventArbitrary, fc.constantFrom(...keys), fc.anything({ withNullPrototype: true }))
+        .map(([event, key, value]) => ({ ...event, [key]: value })),
+      fc
+        .tuple(
+          auditEventArbitrary,
+          fc.constantFrom(...keys),
+          fc.oneof(
+            fc.string({ unit: 'binary', maxLength: 600 }),
+            fc.double(),
+            fc.integer({ min: -5, max: 5 }),
+            fc.constantFrom(
+              '2025-03-01T12:00:00Z',
+              '2025-02-29T12:00:00.000Z',
+              '2024-02-29T24:00:00Z',
+              '3F09',
+            ),
+          ),
+        )
+        .map(([event, key, value]) => ({ ...event, [key]: value })),
+      fc.tuple(auditEventArbitrary, fc.constantFrom(...keys)).map(([event, key]) => {
+        const copy: Record<string, unknown> = { ...event };
+        delete copy[key];
+        return copy;
+      }),
+      fc
+        .tuple(auditEventArbitrary, fc.string({ maxLength: 12 }), fc.anything())
+        .map(([event, key, value]) => ({ ...event, [key]: value })),
+      auditEventArbitrary.map((event) => Object.assign(Object.create(null), event)),
+      auditEventArbitrary.map((event) => Object.assign(Object.create({ inherited: 1 }), event)),
+    );
+    fc.assert(
+      fc.property(mutated, (input) => {
+        const expected = auditEventSchema.safeParse(input);
+        let actual: AuditEvent | AuditEventError;
+        try {
+          actual = parseAuditEvent(input);
+        } catch (error) {
+          actual = error as AuditEventError;
+        }
+        if (expected.success) {
+          expect(actual).toStrictEqual(expected.data);
+          expect(Object.keys(actual)).toEqual(Object.keys(expected.data));
+        } else {
+          expect(actual).toBeInstanceOf(AuditEventError);
+          expect((actual as AuditEventError).issues).toEqual(
+            expected.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+          );
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('builds nothing when a chain helper is handed an invalid event', () => {

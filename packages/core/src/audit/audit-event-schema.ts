@@ -7,13 +7,16 @@ import { z } from 'zod';
 import { FedtrustError } from '../errors/fedtrust-error.js';
 import type { AuditEvent } from './types.js';
 
+const LONE_SURROGATE = /\p{Cs}/u;
+const SERIAL = /^[0-9a-f]{1,128}$/;
+
 /** Text with a UTF-8 form: a lone surrogate cannot be canonicalised, so it could never be hashed or verified. */
 const text = (max: number) =>
   z
     .string()
     .min(1)
     .max(max)
-    .refine((value) => !/\p{Cs}/u.test(value), 'well-formed Unicode (no lone surrogate)');
+    .refine((value) => !LONE_SURROGATE.test(value), 'well-formed Unicode (no lone surrogate)');
 const nullableText = text(512).nullable();
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -27,10 +30,7 @@ export const auditEventSchema = z
     time: z.iso.datetime({ offset: false }),
     grantId: nullableText,
     subject: nullableText,
-    certSerial: z
-      .string()
-      .regex(/^[0-9a-f]{1,128}$/, 'lower-case hex without separators')
-      .nullable(),
+    certSerial: z.string().regex(SERIAL, 'lower-case hex without separators').nullable(),
     verb: text(64),
     resource: nullableText,
     outcome: z.enum(['allow', 'deny']),
@@ -72,9 +72,59 @@ export class AuditEventError extends FedtrustError {
  * before anything is written and the chain is left untouched.
  */
 export function parseAuditEvent(input: unknown): AuditEvent {
+  const plain = plainEvent(input);
+  if (plain !== null) return plain;
   const result = auditEventSchema.safeParse(input);
   if (result.success) return result.data;
   throw new AuditEventError(
     result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
   );
+}
+
+/** The schema's own datetime pattern, so both paths judge `time` by the same expression. */
+const TIME = auditEventSchema.shape.time.def.pattern;
+const FIELDS = new Set(Object.keys(auditEventSchema.shape));
+
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max && !LONE_SURROGATE.test(value);
+}
+
+function isNullableText(value: unknown, max: number): value is string | null {
+  return value === null || isText(value, max);
+}
+
+function isCount(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER
+  );
+}
+
+/**
+ * The clean copy zod would return, for an ordinary event (a plain object whose enumerable
+ * keys are exactly the schema's, every value in range) — else `null`, and zod decides and
+ * names the issues. It accepts nothing the schema refuses: every check is the schema's own
+ * rule, the keys are enumerated as zod's strict check enumerates them, and anything unusual
+ * (a class instance, a missing or extra key) goes to zod. Events are appended on every
+ * request; this saves the schema walk on the path where nothing is wrong.
+ */
+function plainEvent(input: unknown): AuditEvent | null {
+  if (TIME === undefined || typeof input !== 'object' || input === null) return null;
+  const prototype = Object.getPrototypeOf(input);
+  if (prototype !== Object.prototype && prototype !== null) return null;
+  let keys = 0;
+  for (const key in input) {
+    if (!FIELDS.has(key)) return null;
+    keys += 1;
+  }
+  if (keys !== FIELDS.size) return null;
+  const event = input as Record<keyof AuditEvent, unknown>;
+  const { time, grantId, subject, certSerial, verb, resource, outcome, reason, rowsOut, bytesOut } = event;
+  TIME.lastIndex = 0;
+  if (typeof time !== 'string' || !TIME.test(time)) return null;
+  if (!isNullableText(grantId, 512) || !isNullableText(subject, 512)) return null;
+  if (certSerial !== null && (typeof certSerial !== 'string' || !SERIAL.test(certSerial))) return null;
+  if (!isText(verb, 64) || !isNullableText(resource, 512)) return null;
+  if (outcome !== 'allow' && outcome !== 'deny') return null;
+  if (!isNullableText(reason, 128) || !isCount(rowsOut) || !isCount(bytesOut)) return null;
+  return { time, grantId, subject, certSerial, verb, resource, outcome, reason, rowsOut, bytesOut };
 }

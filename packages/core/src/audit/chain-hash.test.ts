@@ -1,8 +1,9 @@
+import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditEventArbitrary } from './audit-event.arbitrary.js';
-import { AuditEventError } from './audit-event-schema.js';
-import { canonicalEvent, chainHash } from './chain-hash.js';
+import { AuditEventError, parseAuditEvent } from './audit-event-schema.js';
+import { canonicalEvent, chainHash, linkHash } from './chain-hash.js';
 import { type AuditEvent, GENESIS_HASH } from './types.js';
 
 const valid: AuditEvent = {
@@ -87,6 +88,36 @@ describe('canonicalEvent / chainHash', () => {
         if (!same) expect(chainHash(GENESIS_HASH, a)).not.toBe(chainHash(GENESIS_HASH, b));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('property: canonicalEvent writes exactly what the RFC 8785 library writes for the validated event', () => {
+    const extremes = fc.record({
+      rowsOut: fc.constantFrom(0, -0, 1, 2 ** 31, Number.MAX_SAFE_INTEGER),
+      verb: fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(unicodeEvent, fc.option(extremes, { nil: undefined }), (event, extreme) => {
+        const input = extreme === undefined ? event : { ...event, ...extreme };
+        let expected: string | undefined;
+        try {
+          expected = canonicalize(parseAuditEvent(input));
+        } catch {
+          expect(() => canonicalEvent(input)).toThrow(AuditEventError);
+          return;
+        }
+        expect(canonicalEvent(input)).toBe(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('property: linkHash of the canonical text is the chainHash of the event, so a store may canonicalise once', () => {
+    fc.assert(
+      fc.property(unicodeEvent, fc.stringMatching(/^[0-9a-f]{64}$/), (event, prev) => {
+        expect(linkHash(prev, canonicalEvent(event))).toBe(chainHash(prev, event));
+      }),
+      { numRuns: 300 },
     );
   });
 

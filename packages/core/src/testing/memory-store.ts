@@ -25,7 +25,31 @@ import type {
 } from '../ports/store.js';
 
 /** Deep copy (Dates stay Dates): callers never hold a reference into the store's state. */
-const copy = <T>(value: T): T => structuredClone(value);
+const copy = <T>(value: T): T => clone(value) as T;
+
+/**
+ * `structuredClone` for the store's records — plain objects, arrays, Dates and primitives —
+ * walked directly, since every request copies a grant, a peer, a binding and an audit
+ * record and the serialiser behind `structuredClone` dominated the reference store's cost.
+ * Anything else (a class instance, a `__proto__` key, a function) goes to `structuredClone`,
+ * so an unusual value is copied, or refused, exactly as before.
+ */
+function clone(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value;
+  }
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return structuredClone(value);
+    return value.map(clone);
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype || Object.hasOwn(value, '__proto__')) {
+    return structuredClone(value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = clone((value as Record<string, unknown>)[key]);
+  return out;
+}
 
 /** Lets other pending callers run, as a database round trip would; always before a check. */
 const roundTrip = (): Promise<void> => Promise.resolve();
