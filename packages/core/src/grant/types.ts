@@ -48,5 +48,9 @@ export interface CertificateBinding {
   grantId: string;
   notBefore: Date;
   notAfter: Date;
+  /**
+   * When the certificate stops being accepted. A time still ahead is a retiring certificate
+   * (renewed, kept for requests in flight): the guard accepts it until then.
+   */
   revokedAt: Date | null;
 }

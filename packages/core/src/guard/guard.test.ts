@@ -593,6 +593,68 @@ describe('guard reads grant and peer state on every call', () => {
   });
 });
 
+describe('guard on a retiring certificate (revokedAt in the future)', () => {
+  const RETIRES = new Date(NOW.getTime() + 300_000);
+
+  /** A world whose binding retires at `RETIRES`, and a clock the test sets. */
+  function retiring() {
+    const w = world();
+    w.bindings.get(SERIAL)!.revokedAt = RETIRES;
+    let now = NOW;
+    w.deps.clock = { now: () => now };
+    return {
+      w,
+      setNow(next: Date) {
+        now = next;
+      },
+    };
+  }
+
+  it('allows a binding retiring in the future until that instant, and denies cert_not_bound from it on', async () => {
+    const { w, setNow } = retiring();
+    expect((await guard(request('list', 'tasks'), w.deps)).allow).toBe(true);
+    setNow(new Date(RETIRES.getTime() - 1));
+    expect((await guard(request('list', 'tasks'), w.deps)).allow).toBe(true);
+    setNow(RETIRES);
+    expect(await guard(request('list', 'tasks'), w.deps)).toMatchObject({
+      allow: false,
+      status: 403,
+      reason: 'cert_not_bound',
+      stage: 'binding',
+    });
+    setNow(new Date(RETIRES.getTime() + 86_400_000));
+    expect(await guard(request('list', 'tasks'), w.deps)).toMatchObject({ reason: 'cert_not_bound' });
+  });
+
+  it('explainDecision reaches the same verdict on both sides of the instant, naming binding.revokedAt once it passed', async () => {
+    const { w, setNow } = retiring();
+    const before = await explainDecision(request('list', 'tasks'), w.deps);
+    expect(before.decision).toEqual(await guard(request('list', 'tasks'), w.deps));
+    expect(before.stages.find((s) => s.stage === 'binding')?.outcome).toBe('pass');
+    setNow(RETIRES);
+    const after = await explainDecision(request('list', 'tasks'), w.deps);
+    expect(after.decision).toEqual(await guard(request('list', 'tasks'), w.deps));
+    expect(after.stages.find((s) => s.stage === 'binding')).toMatchObject({
+      outcome: 'deny',
+      clause: `binding.revokedAt=${RETIRES.toISOString()}`,
+    });
+  });
+
+  it.each([
+    ['an invalid date', new Date(Number.NaN)],
+    ['a string', '2999-01-01T00:00:00Z'],
+  ])(
+    'denies cert_not_bound in guard and explainDecision alike for a binding whose revokedAt is %s',
+    async (_name, revokedAt) => {
+      const w = world();
+      (w.bindings.get(SERIAL) as { revokedAt: unknown }).revokedAt = revokedAt;
+      const decision = await guard(request('list', 'tasks'), w.deps);
+      expect(decision).toMatchObject({ allow: false, reason: 'cert_not_bound', stage: 'binding' });
+      expect((await explainDecision(request('list', 'tasks'), w.deps)).decision).toEqual(decision);
+    },
+  );
+});
+
 describe('guard on connections identified from real certificates', () => {
   const identity = { grantId: GRANT_ID, subjectUserId: SUBJECT };
 

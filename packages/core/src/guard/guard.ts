@@ -9,8 +9,9 @@ import type { Decision, GuardDeps, GuardInput } from './types.js';
 /**
  * Decide whether the peer behind `input.connection` may run `input.verb` on
  * `input.resource`: identity → grant → status/expiry → subject/peer/certificate binding
- * (same tenant, certificate bound to this grant and peer, not revoked, not past its
- * `notAfter` — a keep-alive connection outlives the handshake's validity check) → scope →
+ * (same tenant, certificate bound to this grant and peer, not revoked — a `revokedAt`
+ * still ahead of the clock is a retiring certificate, valid until that instant — not past
+ * its `notAfter`: a keep-alive connection outlives the handshake's validity check) → scope →
  * host RBAC as the subject user → row cap and filter.
  *
  * Grant, peer and binding are read from the store on every call, so a revocation or

@@ -167,7 +167,9 @@ export async function runPipeline(
       throw corrupt(`getCertificateBinding(${certSerial}) answered serial ${String(binding.serial)}`);
     }
     const { revokedAt, notAfter } = binding;
-    if (revokedAt !== null) {
+    // A revocation time still ahead is a retiring certificate (renewed, kept for requests in
+    // flight): valid until then. One that is not a readable date still revokes.
+    if (revokedAt !== null && (!isValidDate(revokedAt) || revokedAt.getTime() <= now.getTime())) {
       trace?.deny(
         stage,
         () => `certificate ${certSerial} was revoked at ${revokedAt.toISOString()}`,
@@ -203,7 +205,9 @@ export async function runPipeline(
     }
     trace?.pass(
       stage,
-      () => `subject matches, peer ${peer.name} is active, certificate ${certSerial} is bound to it`,
+      () =>
+        `subject matches, peer ${peer.name} is active, certificate ${certSerial} is bound to it` +
+        (revokedAt === null ? '' : ` (retiring at ${revokedAt.toISOString()})`),
     );
 
     stage = 'scope';

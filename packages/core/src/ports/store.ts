@@ -149,7 +149,11 @@ export interface FederationStore extends ProviderTokenStore, AuditStore, SealedS
   bindCertificate(binding: CertificateBinding): Promise<void>;
   getCertificateBinding(serial: string): Promise<CertificateBinding | null>;
   listCertificateBindings(filter?: { peerId?: string }): Promise<CertificateBinding[]>;
-  /** Stamp `revokedAt` if not yet revoked; returns whether it did. */
+  /**
+   * Stamp `revokedAt = at` exactly as given — a future `at` retires the certificate then — in
+   * one conditional write, only if no `revokedAt` is stamped yet (a retiring one included);
+   * returns whether it did. Of concurrent callers for one serial exactly one gets `true`.
+   */
   markCertificateRevoked(serial: string, at: Date): Promise<boolean>;
 
   insertEnrollmentToken(record: EnrollmentTokenRecord): Promise<void>;

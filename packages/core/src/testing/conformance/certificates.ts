@@ -72,6 +72,19 @@ export const certificatesSection: ConformanceSection = (ctx) => {
     expect(await store.getCertificateBinding(bound.serial)).toEqual({ ...bound, revokedAt: at(10) });
   });
 
+  it('markCertificateRevoked stores the instant it is given, not the time of the write, even one far ahead (a retiring certificate)', async () => {
+    const store = await ctx.fresh();
+    const pair = await seedGrant(store, 1);
+    const bound = binding(1, pair);
+    await store.bindCertificate(bound);
+    const retires = new Date('2999-12-31T23:59:58.987Z');
+    expect(await store.markCertificateRevoked(bound.serial, retires)).toBe(true);
+    expect((await store.getCertificateBinding(bound.serial))?.revokedAt).toEqual(retires);
+    // A retiring certificate is already stamped: a second stamp, earlier or not, is refused.
+    expect(await store.markCertificateRevoked(bound.serial, at(1))).toBe(false);
+    expect((await store.getCertificateBinding(bound.serial))?.revokedAt).toEqual(retires);
+  });
+
   it('revoking one certificate leaves the peer’s other bindings untouched', async () => {
     const store = await ctx.fresh();
     const pair = await seedGrant(store, 1);
