@@ -6,8 +6,14 @@
  */
 export type { CommandContext, Handler } from './command-context.js';
 export { DEFAULT_HOST_FILE, type HostFile, type RbacRule } from './compose/host-file.js';
-export { type MigrationReport, parseStoreUrl, type StoreLocation } from './compose/open-store.js';
-export { ENVIRONMENT } from './compose/runtime.js';
+export {
+  type MigrationDriftEntry,
+  type MigrationEntry,
+  type MigrationReport,
+  parseStoreUrl,
+  type StoreLocation,
+} from './compose/open-store.js';
+export { ENVIRONMENT, Runtime } from './compose/runtime.js';
 export type { DoctorReport } from './doctor/run-doctor.js';
 export {
   CHECK_NAMES,
@@ -17,6 +23,7 @@ export {
   type Finding,
 } from './doctor/types.js';
 export { type CliIo, processIo } from './io.js';
+export type { CommandResult } from './output/command-result.js';
 export { EXIT, type ExitCode, UsageError } from './output/exit-codes.js';
 export { buildProgram } from './program.js';
 export { renderCliReference } from './reference/render-cli-reference.js';

@@ -104,7 +104,8 @@ export interface QueryResult {
   errors: SourceFailure[];
 }
 
-interface FanOutDeps extends FanOutOptions {
+/** What `createFanOut` needs: the fan-out options plus the client that reaches each peer. */
+export interface FanOutDeps extends FanOutOptions {
   timeoutMs: number;
   tracer: Tracer;
   peer(id: string): PeerClient;
