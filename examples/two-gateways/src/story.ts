@@ -446,7 +446,10 @@ function buildSteps(world: World, options: StoryOptions, dir: string, cleanup: A
         const c = new Checks();
         const w = work();
         const before = w.tlsConnections();
-        const revoked = await revokeGrant(grant().id, { store: w.infra.store, clock: systemClock });
+        const { grant: revoked } = await revokeGrant(grant().id, {
+          store: w.infra.store,
+          clock: systemClock,
+        });
         const denied = await denial(() => client().peer('work').list('tasks'));
         c.equal('the grant is stored as revoked', revoked.status, 'revoked');
         c.equal('the next request gets 403 grant_revoked', denied, { status: 403, reason: 'grant_revoked' });

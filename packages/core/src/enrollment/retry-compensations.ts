@@ -3,6 +3,8 @@
  *
  * @module @fedtrust/core/enrollment
  */
+
+import { isRevocationFollowUp } from '../grant/revoke-certificates.js';
 import type { CertificateAuthority } from '../ports/ca.js';
 import { type Clock, type Logger, silentLogger } from '../ports/runtime.js';
 import type { FederationStore, PendingCompensation } from '../ports/store.js';
@@ -43,8 +45,10 @@ function message(error: unknown): string {
 /**
  * Runs every pending compensation again, oldest first: revoke the certificate at the CA,
  * mark its binding revoked, return a stranded peer to pending (see `compensateEnrollment`).
- * An intent left by a saga that was interrupted (never noted as failed) is first left alone
- * while it may still be running, then resolved without revoking if the enrollment did
+ * A revocation follow-up (left by `revokeGrant` / `revokePeer`, see `isRevocationFollowUp`)
+ * only revokes at the CA and marks the binding: it is never in flight, never resolved
+ * without revoking, and never moves a grant or peer. An intent left by a saga that was
+ * interrupted (never noted as failed) is first left alone while it may still be running, then resolved without revoking if the enrollment did
  * complete (grant and peer active, its certificate bound and unrevoked), else compensated.
  * On success the record is resolved — `resolveCompensation` lets exactly one of racing
  * callers win, and the steps are idempotent, so concurrent passes are safe. On failure
@@ -57,30 +61,40 @@ export async function retryCompensations(deps: RetryCompensationsDeps): Promise<
   const graceMs = (deps.inFlightSeconds ?? ENROLLMENT_IN_FLIGHT_SECONDS) * 1000;
   for (const pending of await deps.store.listPendingCompensations()) {
     const fields = { compensationId: pending.id, serial: pending.serial, grantId: pending.grantId };
-    const intent = pending.attempts === 0;
+    const followUp = isRevocationFollowUp(pending);
+    const intent = !followUp && pending.attempts === 0;
+    const kind = followUp ? 'revocation follow-up' : 'enrollment compensation';
     if (intent && deps.clock.now().getTime() - pending.createdAt.getTime() < graceMs) {
       result.inFlight.push(pending.id);
       continue;
     }
     try {
-      if (!(intent && (await enrollmentCompleted(pending, deps.store)))) {
+      if (followUp) {
+        await finishRevocation(pending, deps);
+      } else if (!(intent && (await enrollmentCompleted(pending, deps.store)))) {
         await compensateEnrollment(pending, deps);
       }
       if (await deps.store.resolveCompensation(pending.id, deps.clock.now())) {
         result.resolved.push(pending.id);
-        logger.info('enrollment compensation resolved', fields);
+        logger.info(`${kind} resolved`, fields);
       } else {
         result.resolvedElsewhere.push(pending.id);
       }
     } catch (error) {
       result.failed.push({ id: pending.id, serial: pending.serial, error: message(error) });
-      logger.warn('enrollment compensation still pending', { ...fields, error: message(error) });
+      logger.warn(`${kind} still pending`, { ...fields, error: message(error) });
       await deps.store.noteCompensationAttempt(pending.id, message(error)).catch((noteError: unknown) => {
         logger.error('could not record a compensation attempt', { ...fields, error: message(noteError) });
       });
     }
   }
   return result;
+}
+
+/** The rest of a grant or peer revocation: the certificate revoked at the CA, then its binding. */
+async function finishRevocation(pending: PendingCompensation, deps: RetryCompensationsDeps): Promise<void> {
+  await deps.ca.revoke({ serial: pending.serial, reason: pending.reason });
+  await deps.store.markCertificateRevoked(pending.serial, deps.clock.now());
 }
 
 /** Whether the saga behind `pending` finished every step: it must then not be undone. */

@@ -11,6 +11,7 @@ export * from './deps.js';
 export * from './effective-grant-status.js';
 export * from './errors.js';
 export * from './resume-peer.js';
+export * from './revoke-certificates.js';
 export * from './revoke-grant.js';
 export * from './revoke-peer.js';
 export * from './suspend-peer.js';

@@ -93,7 +93,7 @@ describe('grant operations', () => {
       if (activateFirst) await activateGrant(grant.id, deps);
       clock.advance(5);
       const revoked = await revokeGrant(grant.id, deps);
-      expect(revoked).toMatchObject({ status: 'revoked', revokedAt: new Date(T0.getTime() + 5) });
+      expect(revoked.grant).toMatchObject({ status: 'revoked', revokedAt: new Date(T0.getTime() + 5) });
       expect(await rejection(revokeGrant(grant.id, deps))).toMatchObject({
         code: 'illegal_transition',
         from: 'revoked',
@@ -108,7 +108,7 @@ describe('grant operations', () => {
   it('an expired grant can still be revoked, recording the operator’s act', async () => {
     const { deps, clock, grant } = await seeded({ expiresAt: new Date(T0.getTime() + 10) });
     clock.advance(100);
-    expect((await revokeGrant(grant.id, deps)).status).toBe('revoked');
+    expect((await revokeGrant(grant.id, deps)).grant.status).toBe('revoked');
   });
 
   it('unknown grant ids are grant_not_found (404) for every grant operation', async () => {
@@ -147,7 +147,7 @@ describe('peer operations', () => {
       [activatePeer, 'active'],
       [suspendPeer, 'suspended'],
       [resumePeer, 'active'],
-      [revokePeer, 'revoked'],
+      [async (id, d) => (await revokePeer(id, d)).peer, 'revoked'],
     ];
     for (const [op, status] of steps) {
       clock.advance(1_000);
@@ -187,7 +187,7 @@ describe('peer operations', () => {
   it('a peer can be revoked from pending, active and suspended, and never moves again', async () => {
     for (const status of ['pending', 'active', 'suspended'] as const) {
       const { deps, peer } = await seeded({}, status);
-      expect((await revokePeer(peer.id, deps)).status).toBe('revoked');
+      expect((await revokePeer(peer.id, deps)).peer.status).toBe('revoked');
       for (const op of [activatePeer, suspendPeer, resumePeer, revokePeer]) {
         expect(await rejection(op(peer.id, deps))).toMatchObject({
           code: 'illegal_transition',
