@@ -31,6 +31,7 @@ import {
   DEFAULT_GRANT_BUDGET,
   DEFAULT_RENEW_BUDGET,
   type FederationHandlerOptions,
+  retireAfterSeconds,
 } from './options.js';
 import { memoryLimiter, spend } from './rate-limit.js';
 import { DEFAULT_MAX_BODY_BYTES } from './read-json-body.js';
@@ -96,6 +97,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
   const renewalCa = options.renewal === false ? undefined : (renewal?.ca ?? options.enrollment?.ca);
   const renewLimiter =
     renewal?.rateLimiter ?? memoryLimiter(renewal?.rateLimit ?? DEFAULT_RENEW_BUDGET, 'fedtrust-renew');
+  const renewalGrace = retireAfterSeconds(renewal);
   const guardDeps = { store: options.store, clock: ctx.clock, authorize: options.authorize };
 
   async function record(span: Span, event: Recorded): Promise<boolean> {
@@ -321,6 +323,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     try {
       outcome = await serveRenew(ctx, req, decision, {
         ca: renewalCa,
+        retireAfterSeconds: renewalGrace,
         ...(renewal?.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: renewal.lifetimeSeconds }),
       });
     } catch (error) {

@@ -29,6 +29,11 @@ export const DEFAULT_GRANT_BUDGET: RateBudget = { points: 600, durationSeconds: 
  * one could mint; each renewal also spends a point of the grant budget.
  */
 export const DEFAULT_RENEW_BUDGET: RateBudget = { points: 10, durationSeconds: 3600 };
+/**
+ * Default grace, in seconds, before a renewed certificate stops being accepted: long enough for
+ * requests in flight on the client's old Agent to finish (a client call times out after 10 s).
+ */
+export const DEFAULT_RETIRE_AFTER_SECONDS = 300;
 /** Default per-address enrollment budget: 10 attempts a minute (tokens are single-use anyway). */
 export const DEFAULT_ENROLL_BUDGET: RateBudget = { points: 10, durationSeconds: 60 };
 
@@ -51,6 +56,12 @@ export interface RenewalRouteOptions {
   ca?: CertificateAuthority;
   /** Lifetime to request for a renewed certificate (default the CA's own default). */
   lifetimeSeconds?: number;
+  /**
+   * Seconds the certificate that asked for a renewal is still accepted after the renewal
+   * succeeded (default {@link DEFAULT_RETIRE_AFTER_SECONDS}); it is retired then, and from the
+   * renewal on only the new certificate may renew. `0` retires it at once.
+   */
+  retireAfterSeconds?: number;
   /** Per-grant budget for `POST /renew` (default {@link DEFAULT_RENEW_BUDGET}), on top of the grant budget. */
   rateLimit?: RateBudget;
   /** A limiter to use instead of the in-process one built from `rateLimit`, keyed by grant id. */
@@ -89,4 +100,13 @@ export interface FederationHandlerOptions extends TelemetryOptions {
   renewal?: RenewalRouteOptions | false;
   /** Cap on request bodies (default 64 KiB). */
   maxBodyBytes?: number;
+}
+
+/** The renewal grace from `options`; throws `TypeError` for a value that is not a finite number of seconds >= 0. */
+export function retireAfterSeconds(options: RenewalRouteOptions | undefined): number {
+  const value = options?.retireAfterSeconds ?? DEFAULT_RETIRE_AFTER_SECONDS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`renewal.retireAfterSeconds must be a finite number >= 0, got ${String(value)}`);
+  }
+  return value;
 }

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   arraySource,
   type Enrolled,
+  movableClock,
   mtlsAgent,
   startGateway,
   type TestGateway,
@@ -91,6 +92,7 @@ async function renewAudit(target: TestGateway, grantId: string) {
 describe('POST /fedtrust/v1/renew', () => {
   it('issues a certificate with the same identity, binds it before answering, and the new certificate is served', async () => {
     const enrolled = await gateway.enrol(SCOPE);
+    const renewedAfter = Date.now();
     const answer = await renew(
       gateway,
       enrolledAgent(gateway, enrolled),
@@ -105,8 +107,13 @@ describe('POST /fedtrust/v1/renew', () => {
       grantId: enrolled.grant.id,
       revokedAt: null,
     });
-    // The old certificate stays bound: requests still in flight on it must not fail.
-    expect((await gateway.store.getCertificateBinding(enrolled.serial))?.revokedAt).toBeNull();
+    // The old certificate retires after the default grace period: requests still in flight on it must not fail.
+    const retiresAt = (await gateway.store.getCertificateBinding(enrolled.serial))?.revokedAt;
+    expect(retiresAt?.getTime()).toBeGreaterThanOrEqual(renewedAfter + 300_000);
+    expect(retiresAt?.getTime()).toBeLessThanOrEqual(Date.now() + 300_000);
+    expect(
+      (await call(gateway, enrolledAgent(gateway, enrolled), 'GET', '/fedtrust/v1/capabilities')).status,
+    ).toBe(200);
 
     const renewed = agentFor(
       gateway,
@@ -217,7 +224,7 @@ describe('POST /fedtrust/v1/renew', () => {
     expect(await gateway.store.listCertificateBindings({ peerId: enrolled.peer.id })).toHaveLength(1);
   });
 
-  it('answers a replayed renewal again (each call authenticated by the current certificate) until the per-grant budgets run out', async () => {
+  it('spends the per-grant budgets on every attempt, a refused replay included, and answers 429 past them', async () => {
     await using limited = await startGateway({
       rateLimit: { points: 4, durationSeconds: 60 },
       renewal: { rateLimit: { points: 2, durationSeconds: 3600 } },
@@ -226,15 +233,20 @@ describe('POST /fedtrust/v1/renew', () => {
     const agent = enrolledAgent(limited, enrolled);
     const csrPem = await csrFor(enrolled.key, enrolled.peer.name);
     const first = await renew(limited, agent, csrPem);
-    const replay = await renew(limited, agent, csrPem);
-    expect([first.status, replay.status]).toEqual([201, 201]);
-    expect(replay.body['serial']).not.toBe(first.body['serial']);
-    const limitedAnswer = await renew(limited, agent, csrPem);
+    expect(first.status).toBe(201);
+    expectError(await renew(limited, agent, csrPem), 403, 'renewal_superseded');
+    const renewed = agentFor(
+      limited,
+      first.body['certificatePem'] as string,
+      first.body['chainPem'] as string[],
+      enrolled.key.privateKeyPem,
+    );
+    const limitedAnswer = await renew(limited, renewed, csrPem);
     expectError(limitedAnswer, 429, 'rate_limited');
     expect(Number(limitedAnswer.headers['retry-after'])).toBeGreaterThan(0);
     // 3 renew attempts spent 3 points of the grant's budget of 4: one call left, then 429.
-    expect((await call(limited, agent, 'GET', '/fedtrust/v1/capabilities')).status).toBe(200);
-    expectError(await call(limited, agent, 'GET', '/fedtrust/v1/capabilities'), 429, 'rate_limited');
+    expect((await call(limited, renewed, 'GET', '/fedtrust/v1/capabilities')).status).toBe(200);
+    expectError(await call(limited, renewed, 'GET', '/fedtrust/v1/capabilities'), 429, 'rate_limited');
     // Budgets are per grant: another grant on the same gateway still renews.
     const other = await limited.enrol(SCOPE);
     const otherAnswer = await renew(
@@ -243,7 +255,7 @@ describe('POST /fedtrust/v1/renew', () => {
       await csrFor(other.key, other.peer.name),
     );
     expect(otherAnswer.status).toBe(201);
-    expect(await limited.store.listCertificateBindings({ peerId: enrolled.peer.id })).toHaveLength(3);
+    expect(await limited.store.listCertificateBindings({ peerId: enrolled.peer.id })).toHaveLength(2);
   });
 
   it('answers 404 when renewal is turned off', async () => {
@@ -348,4 +360,179 @@ describe('when binding fails after issuance', () => {
     expect((await store.getGrant(enrolled.grant.id))?.status).toBe('active');
     expect((await call(failing, agent, 'GET', '/fedtrust/v1/capabilities')).status).toBe(200);
   });
+});
+
+describe('renewal retires the certificate it replaces', () => {
+  const clock = movableClock();
+  let retiring: TestGateway;
+
+  beforeAll(async () => {
+    retiring = await startGateway({ name: 'retiring', clock, renewal: { retireAfterSeconds: 60 } });
+  });
+
+  afterAll(async () => {
+    await retiring?.close();
+  });
+
+  async function renewed(enrolled: Enrolled) {
+    const answer = await renew(
+      retiring,
+      enrolledAgent(retiring, enrolled),
+      await csrFor(enrolled.key, enrolled.peer.name),
+    );
+    expect(answer.status).toBe(201);
+    return {
+      serial: answer.body['serial'] as string,
+      agent: agentFor(
+        retiring,
+        answer.body['certificatePem'] as string,
+        answer.body['chainPem'] as string[],
+        enrolled.key.privateKeyPem,
+      ),
+    };
+  }
+
+  it('keeps the old certificate serving for retireAfterSeconds, then denies it cert_not_bound; the new one keeps serving', async () => {
+    const enrolled = await retiring.enrol(SCOPE);
+    const oldAgent = enrolledAgent(retiring, enrolled);
+    const before = clock.now().getTime();
+    const next = await renewed(enrolled);
+    const retiresAt = (await retiring.store.getCertificateBinding(enrolled.serial))?.revokedAt?.getTime();
+    expect(retiresAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(retiresAt).toBeLessThanOrEqual(clock.now().getTime() + 60_000);
+    expect((await call(retiring, oldAgent, 'GET', '/fedtrust/v1/capabilities')).status).toBe(200);
+    clock.advance(61_000);
+    expectError(await call(retiring, oldAgent, 'GET', '/fedtrust/v1/capabilities'), 403, 'cert_not_bound');
+    expect((await call(retiring, next.agent, 'GET', '/fedtrust/v1/capabilities')).status).toBe(200);
+    expect((await retiring.store.getCertificateBinding(next.serial))?.revokedAt).toBeNull();
+  });
+
+  it('refuses a second renewal from the replaced certificate 403 renewal_superseded, audited, issuing nothing; the new one renews', async () => {
+    const enrolled = await retiring.enrol(SCOPE);
+    const next = await renewed(enrolled);
+    const replay = await renew(
+      retiring,
+      enrolledAgent(retiring, enrolled),
+      await csrFor(enrolled.key, enrolled.peer.name),
+    );
+    expectError(replay, 403, 'renewal_superseded');
+    expect(await retiring.store.listCertificateBindings({ peerId: enrolled.peer.id })).toHaveLength(2);
+    expect((await renewAudit(retiring, enrolled.grant.id)).at(-1)).toMatchObject({
+      outcome: 'deny',
+      reason: 'renewal_superseded',
+      certSerial: enrolled.serial,
+      resource: null,
+    });
+    const third = await renew(retiring, next.agent, await csrFor(enrolled.key, enrolled.peer.name));
+    expect(third.status).toBe(201);
+    expect((await retiring.store.getCertificateBinding(next.serial))?.revokedAt).not.toBeNull();
+  });
+
+  it('lets only the newest unrevoked binding of the peer renew (by notBefore): a newer one supersedes, an older one does not', async () => {
+    const enrolled = await retiring.enrol(SCOPE);
+    const mine = (await retiring.store.getCertificateBinding(enrolled.serial))!;
+    const older = {
+      ...mine,
+      serial: 'a0000000000000000000000000000001',
+      notBefore: new Date(mine.notBefore.getTime() - 86_400_000),
+    };
+    await retiring.store.bindCertificate(older);
+    await renewed(enrolled);
+
+    const other = await retiring.enrol(SCOPE);
+    const bound = (await retiring.store.getCertificateBinding(other.serial))!;
+    // A newer certificate bound outside the route (a host-managed CA) and never retired.
+    await retiring.store.bindCertificate({
+      ...bound,
+      serial: 'b0000000000000000000000000000002',
+      notBefore: new Date(bound.notBefore.getTime() + 1_000),
+    });
+    const answer = await renew(
+      retiring,
+      enrolledAgent(retiring, other),
+      await csrFor(other.key, other.peer.name),
+    );
+    expectError(answer, 403, 'renewal_superseded');
+    expect(await retiring.store.listCertificateBindings({ peerId: other.peer.id })).toHaveLength(2);
+  });
+});
+
+describe('concurrent renewals from one certificate', () => {
+  const RACERS = 5;
+  let armed = false;
+  let waiting: Array<() => void> = [];
+  let inner: FederationStore;
+  let ca: ReturnType<typeof localCa>;
+  let racing: TestGateway;
+
+  beforeAll(async () => {
+    inner = memoryStore();
+    ca = localCa({ store: inner, sealer: testSealer(), name: 'ca-racing' });
+    // Holds every issuance until all racers have one in flight, so each has passed the newest-certificate check.
+    const barrier: CertificateAuthority = {
+      issue: async (r) => {
+        if (armed) {
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            if (waiting.length === RACERS) for (const release of waiting) release();
+          });
+        }
+        return ca.issue(r);
+      },
+      renew: (r) => ca.renew(r),
+      roots: () => ca.roots(),
+      health: () => ca.health(),
+      revoke: (r) => ca.revoke(r),
+    };
+    racing = await startGateway({ name: 'racing', store: inner, ca, renewal: { ca: barrier } });
+  });
+
+  afterAll(async () => {
+    await racing?.close();
+  });
+
+  it(`${RACERS} renewals racing past the check: exactly one gets a certificate, the others 403 renewal_superseded with theirs revoked`, async () => {
+    const enrolled = await racing.enrol(SCOPE);
+    const csrPem = await csrFor(enrolled.key, enrolled.peer.name);
+    armed = true;
+    waiting = [];
+    let answers: Answer[];
+    try {
+      answers = await Promise.all(
+        Array.from({ length: RACERS }, () => renew(racing, enrolledAgent(racing, enrolled), csrPem)),
+      );
+    } finally {
+      armed = false;
+    }
+    const winners = answers.filter((a) => a.status === 201);
+    expect(winners).toHaveLength(1);
+    for (const loser of answers.filter((a) => a.status !== 201))
+      expectError(loser, 403, 'renewal_superseded');
+
+    const winner = winners[0]?.body['serial'] as string;
+    const bindings = await inner.listCertificateBindings({ peerId: enrolled.peer.id });
+    expect(bindings).toHaveLength(RACERS + 1);
+    expect(bindings.filter((b) => b.revokedAt === null).map((b) => b.serial)).toEqual([winner]);
+    const now = Date.now();
+    const losers = bindings.filter((b) => b.serial !== winner && b.serial !== enrolled.serial);
+    for (const b of losers) expect(b.revokedAt?.getTime()).toBeLessThanOrEqual(now);
+    const crl = new x509.X509Crl(await ca.crl());
+    const revoked = crl.entries.map((e) => e.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ''));
+    for (const b of losers) expect(revoked).toContain(b.serial);
+    expect(revoked).not.toContain(winner);
+    const audit = await renewAudit(racing, enrolled.grant.id);
+    expect(audit.filter((e) => e.outcome === 'allow').map((e) => e.resource)).toEqual([
+      `certificate/${winner}`,
+    ]);
+    expect(audit.filter((e) => e.reason === 'renewal_superseded')).toHaveLength(RACERS - 1);
+  });
+});
+
+describe('renewal options', () => {
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses retireAfterSeconds %s at construction',
+    async (value) => {
+      await expect(startGateway({ renewal: { retireAfterSeconds: value } })).rejects.toThrow(TypeError);
+    },
+  );
 });

@@ -15,6 +15,11 @@ export const RENEWAL_ERRORS = {
     remediation:
       "Put the peer's registered name, and only it, in the CSR common name (copy the current certificate's).",
   },
+  renewal_superseded: {
+    status: 403,
+    remediation:
+      'This certificate was already renewed or a newer one is bound to the peer: renew with the newest certificate (enrol again if a renewal answer was lost). If this peer did not renew it, its key may have leaked: ask the gateway operator to revoke the peer.',
+  },
   renewal_issue_failed: {
     status: 502,
     remediation: 'The CA did not issue the certificate; retry later, the current certificate stays valid.',
@@ -22,17 +27,17 @@ export const RENEWAL_ERRORS = {
   renewal_aborted: {
     status: 503,
     remediation:
-      'The new certificate could not be bound and was revoked; retry later, the current certificate stays valid.',
+      'The new certificate could not be recorded and was revoked; retry later, the current certificate stays valid.',
   },
   renewal_compensation_pending: {
     status: 503,
     remediation:
-      'The new certificate could not be bound and its revocation is pending; retry later, the current certificate stays valid.',
+      'The new certificate could not be recorded and its revocation is pending; retry later, the current certificate stays valid.',
   },
   renewal_compensation_failed: {
     status: 503,
     remediation:
-      'The new certificate could not be bound, revoked or recorded; the gateway operator must revoke it by hand (see its logs). The current certificate stays valid.',
+      'The new certificate could not be recorded or revoked; the gateway operator must revoke it by hand (see its logs). The current certificate stays valid.',
   },
 } as const satisfies Record<string, { status: number; remediation: string }>;
 

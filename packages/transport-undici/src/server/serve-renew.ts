@@ -1,7 +1,8 @@
 /**
  * `POST /fedtrust/v1/renew`: a peer whose current certificate the guard has just accepted
  * trades a CSR for a new certificate with the same identity, bound at this gateway before
- * the answer leaves.
+ * the answer leaves; the certificate that asked is retired after a grace period, so only the
+ * newest certificate of a peer can renew.
  *
  * @module @fedtrust/transport-undici
  */
@@ -9,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   type AllowDecision,
   type CertificateAuthority,
+  type CertificateBinding,
   type IssuedCertificate,
   isFedtrustError,
   readCsr,
@@ -26,6 +28,8 @@ export type RenewOutcome =
 export interface RenewDeps {
   ca: CertificateAuthority;
   lifetimeSeconds?: number;
+  /** Seconds the presenting certificate stays valid once the renewal succeeded. */
+  retireAfterSeconds: number;
 }
 
 function failure(code: RenewalErrorCode, serial: string | null = null): RenewOutcome {
@@ -38,20 +42,53 @@ function message(error: unknown): string {
 }
 
 /**
+ * Whether `serial` is the newest certificate of its peer still free to renew: bound, never
+ * stamped revoked (a retiring one has already been renewed), and no other such binding of
+ * the peer is newer by `notBefore`, then by serial. Rejects if `serial` is not bound at all:
+ * the guard has just seen it, so the store changed under us and the caller fails closed.
+ */
+async function isNewest(ctx: HandlerContext, peerId: string, serial: string): Promise<boolean> {
+  const bindings = await ctx.store.listCertificateBindings({ peerId });
+  const presented = bindings.find((binding) => binding.serial === serial);
+  if (presented === undefined) throw new Error(`certificate ${serial} is no longer bound to peer ${peerId}`);
+  if (presented.revokedAt !== null) return false;
+  return bindings.every(
+    (binding) => binding === presented || binding.revokedAt !== null || newer(presented, binding),
+  );
+}
+
+/** Whether `a` was issued after `b`: later `notBefore`, or the same second and a larger serial. */
+function newer(a: CertificateBinding, b: CertificateBinding): boolean {
+  const byTime = a.notBefore.getTime() - b.notBefore.getTime();
+  if (byTime !== 0) return byTime > 0;
+  // Canonical serials are lower-case hex without leading zeros: longer is larger.
+  if (a.serial.length !== b.serial.length) return a.serial.length > b.serial.length;
+  return a.serial > b.serial;
+}
+
+/**
  * Renews the certificate of the peer `decision` allowed (the guard's identity, grant, status
- * and binding stages). Checks the CSR — its self-signature verifies and its only common name
- * is the peer's registered name — then issues through `deps.ca` with the grant's id and
- * subject, and binds the new serial to the peer and grant before answering, so the next
- * request on the new certificate passes the guard. The CSR may carry the current key or a
- * fresh one: the request is authenticated by the certificate it replaces.
+ * and binding stages). Only the peer's newest unretired certificate may renew
+ * (`renewal_superseded` otherwise, before the body is read). Checks the CSR — its
+ * self-signature verifies and its only common name is the peer's registered name — then
+ * issues through `deps.ca` with the grant's id and subject, and binds the new serial to the
+ * peer and grant before answering, so the next request on the new certificate passes the
+ * guard. The CSR may carry the current key or a fresh one: the request is authenticated by
+ * the certificate it replaces.
  *
- * Never throws for a bad request (4xx outcomes). If binding fails after issuance the new
- * certificate is revoked at the CA and marked revoked (`renewal_aborted`); if that fails too,
- * a durable compensation is recorded for core's `retryCompensations`
+ * Then the presenting certificate is retired: `markCertificateRevoked(serial, now + grace)`,
+ * one conditional write that exactly one caller wins. Renewals racing from one certificate
+ * may all pass the newest check and all issue; only the one that retires the certificate
+ * answers `201`, each other revokes the certificate it just issued and answers
+ * `renewal_superseded`. So at most one renewal per certificate succeeds.
+ *
+ * Never throws for a bad request (4xx outcomes). If binding or retiring fails after
+ * issuance the new certificate is revoked at the CA and marked revoked (`renewal_aborted`);
+ * if that fails too, a durable compensation is recorded for core's `retryCompensations`
  * (`renewal_compensation_pending`; `renewal_compensation_failed` when even that write fails
  * and only the log names the serial) — whose enrollment-undo step leaves a peer of an active
- * grant untouched. The current certificate is never touched. Other errors (store reads,
- * the body stream) reject, and the handler answers them fail-closed.
+ * grant untouched. Other errors (store reads, the body stream) reject, and the handler
+ * answers them fail-closed.
  */
 export async function serveRenew(
   ctx: HandlerContext,
@@ -59,6 +96,18 @@ export async function serveRenew(
   decision: AllowDecision,
   deps: RenewDeps,
 ): Promise<RenewOutcome> {
+  const { grant } = decision;
+  if (!(await isNewest(ctx, grant.peerId, decision.certSerial))) {
+    ctx.logger.warn(
+      'fedtrust: renewal refused: the certificate was renewed already or a newer one is bound',
+      {
+        grantId: grant.id,
+        peerId: grant.peerId,
+        serial: decision.certSerial,
+      },
+    );
+    return failure('renewal_superseded');
+  }
   let body: Record<string, unknown>;
   try {
     body = await readJsonBody(req, ctx.maxBodyBytes);
@@ -92,7 +141,6 @@ export async function serveRenew(
     if (isFedtrustError(error) && error.status === 400) return failure('renewal_csr_invalid');
     throw error;
   }
-  const { grant } = decision;
   const peer = await ctx.store.getPeer(grant.peerId);
   // The guard saw the peer active a moment ago; if that changed since, fail closed.
   if (peer === null || peer.status !== 'active') {
@@ -133,12 +181,34 @@ export async function serveRenew(
       revokedAt: null,
     });
   } catch (error) {
-    return compensate(ctx, deps.ca, decision, peer.id, issued.serial, message(error));
+    const undone = await undoIssued(ctx, deps.ca, decision, peer.id, issued.serial, {
+      why: `could not bind the certificate: ${message(error)}`,
+    });
+    return failure(ABORTED[undone], issued.serial);
+  }
+
+  const retireAt = new Date(ctx.clock.now().getTime() + deps.retireAfterSeconds * 1000);
+  let retired: boolean;
+  try {
+    retired = await ctx.store.markCertificateRevoked(decision.certSerial, retireAt);
+  } catch (error) {
+    const undone = await undoIssued(ctx, deps.ca, decision, peer.id, issued.serial, {
+      why: `could not retire certificate ${decision.certSerial}: ${message(error)}`,
+    });
+    return failure(ABORTED[undone], issued.serial);
+  }
+  if (!retired) {
+    // A concurrent renewal from the same certificate retired it first and keeps its own.
+    await undoIssued(ctx, deps.ca, decision, peer.id, issued.serial, {
+      why: `certificate ${decision.certSerial} was renewed concurrently`,
+    });
+    return failure('renewal_superseded', issued.serial);
   }
   ctx.logger.info('fedtrust: peer certificate renewed', {
     grantId: grant.id,
     peerId: peer.id,
     previousSerial: decision.certSerial,
+    previousRetiresAt: retireAt.toISOString(),
     serial: issued.serial,
   });
   return {
@@ -153,26 +223,36 @@ export async function serveRenew(
   };
 }
 
+/** How far {@link undoIssued} got: revoked, left to `retryCompensations`, or only in the log. */
+type Undone = 'revoked' | 'pending' | 'lost';
+
+const ABORTED: Record<Undone, RenewalErrorCode> = {
+  revoked: 'renewal_aborted',
+  pending: 'renewal_compensation_pending',
+  lost: 'renewal_compensation_failed',
+};
+
 /**
- * Undoes an issuance whose binding failed: revoke at the CA, then mark the binding revoked
- * in case the failed write did commit (the guard denies a revoked binding). When either step
- * fails, a durable compensation is recorded for `retryCompensations`.
+ * Undoes an issuance the renewal cannot hand out: revoke at the CA, then mark the binding
+ * revoked now (it may exist: a bind that failed may have committed; a racing renewal's
+ * certificate was bound). When either step fails, a durable compensation is recorded for
+ * `retryCompensations`.
  */
-async function compensate(
+async function undoIssued(
   ctx: HandlerContext,
   ca: CertificateAuthority,
   decision: AllowDecision,
   peerId: string,
   serial: string,
-  cause: string,
-): Promise<RenewOutcome> {
-  const reason = `renewal failed: could not bind the certificate: ${cause}`;
+  cause: { why: string },
+): Promise<Undone> {
+  const reason = `renewal failed: ${cause.why}`;
   const details = { grantId: decision.grant.id, peerId, serial };
   try {
     await ca.revoke({ serial, reason });
     await ctx.store.markCertificateRevoked(serial, ctx.clock.now());
     ctx.logger.warn('fedtrust: renewal rolled back', { ...details, reason });
-    return failure('renewal_aborted', serial);
+    return 'revoked';
   } catch (compensationError) {
     const id = ctx.random.uuid();
     try {
@@ -192,9 +272,9 @@ async function compensate(
         ...details,
         error: message(recordError),
       });
-      return failure('renewal_compensation_failed', serial);
+      return 'lost';
     }
     ctx.logger.error('fedtrust: renewal compensation pending', { ...details, compensationId: id });
-    return failure('renewal_compensation_pending', serial);
+    return 'pending';
   }
 }
