@@ -15,10 +15,12 @@ import { type CommandContext, jsonShape } from '../command-context.js';
 import { hostDirectory } from '../compose/host-file.js';
 import { parseDuration } from '../compose/parse-duration.js';
 import { readJsonFile } from '../compose/read-file.js';
+import { revocationCa } from '../compose/revocation-ca.js';
 import type { Runtime } from '../compose/runtime.js';
 import type { CommandResult } from '../output/command-result.js';
 import { EXIT } from '../output/exit-codes.js';
 import { fields, table } from '../output/table.js';
+import { CERTIFICATES_JSON, certificateReport } from './certificate-revocations.js';
 import { certificateJson, grantJson, peerJson } from './records.js';
 
 const GRANT_JSON =
@@ -79,12 +81,14 @@ export function registerGrant(program: Command, ctx: CommandContext): void {
   jsonShape(
     grant
       .command('revoke')
-      .description('Revoke a grant; the guard denies grant_revoked from the next request on.')
+      .description(
+        "Revoke a grant; the guard denies grant_revoked from the next request on. Then revoke its peer's unrevoked certificates at the CA (--ca); exits 1 when any is left pending there.",
+      )
       .argument('<id>', 'grant id')
       .action(async function (this: Command, id: string) {
         await ctx.run(this, (rt) => revoke(rt, id));
       }),
-    `{ grant: ${GRANT_JSON} }`,
+    `{ grant: ${GRANT_JSON}, certificates: ${CERTIFICATES_JSON} }`,
   );
 }
 
@@ -184,11 +188,18 @@ async function show(rt: Runtime, id: string): Promise<CommandResult> {
 
 async function revoke(rt: Runtime, id: string): Promise<CommandResult> {
   const { store } = await rt.store();
-  const grant = await revokeGrant(id, { store, clock: rt.clock });
+  const { grant, certificates } = await revokeGrant(id, {
+    store,
+    clock: rt.clock,
+    ca: revocationCa(rt),
+    random: rt.random,
+  });
   const peer = await store.getPeer(grant.peerId);
+  const report = certificateReport(certificates);
   return {
-    json: { grant: grantJson(grant, peer, rt.clock.now()) },
-    text: `Revoked grant ${grant.id}; its peer is denied grant_revoked from the next request on.\n`,
-    exitCode: EXIT.ok,
+    json: { grant: grantJson(grant, peer, rt.clock.now()), certificates },
+    text:
+      `Revoked grant ${grant.id}; its peer is denied grant_revoked from the next request on.\n` + report.text,
+    exitCode: report.exitCode,
   };
 }

@@ -3,30 +3,60 @@
  *
  * @module @fedtrust/cli
  */
-import { type PeerStatus, resumePeer, revokePeer, suspendPeer } from '@fedtrust/core';
+import {
+  type CertificateRevocations,
+  type LifecycleDeps,
+  type Peer,
+  type PeerStatus,
+  resumePeer,
+  revokePeer,
+  suspendPeer,
+} from '@fedtrust/core';
 import { type Command, Option } from 'commander';
 import { type CommandContext, jsonShape } from '../command-context.js';
+import { revocationCa } from '../compose/revocation-ca.js';
 import type { Runtime } from '../compose/runtime.js';
 import type { CommandResult } from '../output/command-result.js';
 import { EXIT } from '../output/exit-codes.js';
 import { table } from '../output/table.js';
+import { CERTIFICATES_JSON, certificateReport } from './certificate-revocations.js';
 import { peerJson } from './records.js';
 
 const PEER_JSON = '{ id, name, tenantId, status, createdAt, updatedAt }';
 
-const OPERATIONS = {
+/** One peer operation: the moved peer and, for `revoke`, what became of its certificates at the CA. */
+interface PeerOperation {
+  description: string;
+  done: string;
+  json: string;
+  run(
+    id: string,
+    deps: LifecycleDeps,
+    rt: Runtime,
+  ): Promise<{ peer: Peer; certificates?: CertificateRevocations | null }>;
+}
+
+const OPERATIONS: Record<'suspend' | 'resume' | 'revoke', PeerOperation> = {
   suspend: {
-    run: suspendPeer,
+    run: async (id, deps) => ({ peer: await suspendPeer(id, deps) }),
     description: 'Suspend an active peer; the guard denies peer_suspended from the next request on.',
     done: 'Suspended',
+    json: `{ peer: ${PEER_JSON} }`,
   },
-  resume: { run: resumePeer, description: 'Resume a suspended peer.', done: 'Resumed' },
+  resume: {
+    run: async (id, deps) => ({ peer: await resumePeer(id, deps) }),
+    description: 'Resume a suspended peer.',
+    done: 'Resumed',
+    json: `{ peer: ${PEER_JSON} }`,
+  },
   revoke: {
-    run: revokePeer,
-    description: 'Revoke a peer for good; the guard denies peer_revoked from the next request on.',
+    run: (id, deps, rt) => revokePeer(id, { ...deps, ca: revocationCa(rt), random: rt.random }),
+    description:
+      'Revoke a peer for good; the guard denies peer_revoked from the next request on. Then revoke its unrevoked certificates at the CA (--ca); exits 1 when any is left pending there.',
     done: 'Revoked',
+    json: `{ peer: ${PEER_JSON}, certificates: ${CERTIFICATES_JSON} }`,
   },
-} as const;
+};
 
 export function registerPeer(program: Command, ctx: CommandContext): void {
   const peer = program.command('peer').description('List, suspend, resume and revoke peers.');
@@ -57,15 +87,20 @@ export function registerPeer(program: Command, ctx: CommandContext): void {
         .action(async function (this: Command, id: string) {
           await ctx.run(this, async (rt): Promise<CommandResult> => {
             const { store } = await rt.store();
-            const moved = await operation.run(id, { store, clock: rt.clock });
+            const { peer: moved, certificates } = await operation.run(id, { store, clock: rt.clock }, rt);
+            const text = `${operation.done} peer ${moved.name} (${moved.id}); status ${moved.status}.\n`;
+            if (certificates === undefined) {
+              return { json: { peer: peerJson(moved) }, text, exitCode: EXIT.ok };
+            }
+            const report = certificateReport(certificates);
             return {
-              json: { peer: peerJson(moved) },
-              text: `${operation.done} peer ${moved.name} (${moved.id}); status ${moved.status}.\n`,
-              exitCode: EXIT.ok,
+              json: { peer: peerJson(moved), certificates },
+              text: text + report.text,
+              exitCode: report.exitCode,
             };
           });
         }),
-      `{ peer: ${PEER_JSON} }`,
+      operation.json,
     );
   }
 }
