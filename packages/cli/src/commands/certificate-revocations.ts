@@ -25,7 +25,7 @@ export function certificateReport(certificates: CertificateRevocations | null): 
   const lines: string[] = [];
   if (revoked.length > 0) lines.push(`Revoked at the CA: ${revoked.join(', ')}.`);
   if (revoked.length + pending.length + unrecorded.length === 0) {
-    lines.push('No unrevoked certificate of the peer was left to revoke at the CA.');
+    lines.push('The peer holds no unexpired certificate to revoke at the CA.');
   }
   for (const p of pending) {
     lines.push(

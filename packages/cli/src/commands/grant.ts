@@ -82,7 +82,7 @@ export function registerGrant(program: Command, ctx: CommandContext): void {
     grant
       .command('revoke')
       .description(
-        "Revoke a grant; the guard denies grant_revoked from the next request on. Then revoke its peer's unrevoked certificates at the CA (--ca); exits 1 when any is left pending there.",
+        "Revoke a grant; the guard denies grant_revoked from the next request on. Then revoke its peer's unexpired certificates at the CA (--ca); exits 1 when any is left pending there.",
       )
       .argument('<id>', 'grant id')
       .action(async function (this: Command, id: string) {

@@ -52,7 +52,7 @@ const OPERATIONS: Record<'suspend' | 'resume' | 'revoke', PeerOperation> = {
   revoke: {
     run: (id, deps, rt) => revokePeer(id, { ...deps, ca: revocationCa(rt), random: rt.random }),
     description:
-      'Revoke a peer for good; the guard denies peer_revoked from the next request on. Then revoke its unrevoked certificates at the CA (--ca); exits 1 when any is left pending there.',
+      'Revoke a peer for good; the guard denies peer_revoked from the next request on. Then revoke its unexpired certificates at the CA (--ca); exits 1 when any is left pending there.',
     done: 'Revoked',
     json: `{ peer: ${PEER_JSON}, certificates: ${CERTIFICATES_JSON} }`,
   },

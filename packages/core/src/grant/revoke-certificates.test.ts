@@ -16,7 +16,15 @@ const T0 = new Date('2030-05-01T08:00:00.000Z');
 const PEER_ID = '00000000-0000-4000-8000-0000000000a1';
 const GRANT_ID = '00000000-0000-4000-8000-0000000000b1';
 const LIVE = ['a1', 'b2'];
-const ALREADY_REVOKED = 'c3';
+/** Renewed away: retired in the store (past stamp), never revoked at the CA, and not yet expired. */
+const RETIRED = 'c3';
+/** Renewed a moment ago: retiring at a time still ahead. */
+const RETIRING = 'd4';
+/** Past its notAfter: no CA lists it any more, so it is left alone. */
+const EXPIRED = 'e5';
+/** Everything the CA must be asked to revoke, in binding order. */
+const UNEXPIRED = [...LIVE, RETIRED, RETIRING];
+const DAY = 86_400_000;
 
 /**
  * A CA double that records every revocation it is asked for and refuses the serials in
@@ -50,7 +58,10 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-/** An enrolled grant and peer (both active) with two live certificates and one revoked earlier. */
+/**
+ * An enrolled grant and peer (both active) with two live certificates, one retired and one
+ * retiring by renewal (stamped in the store only), and one expired.
+ */
 async function enrolled() {
   const store = memoryStore();
   const clock = manualClock(T0);
@@ -75,18 +86,30 @@ async function enrolled() {
     expiresAt: null,
   };
   await store.createGrant(grant, peer);
-  for (const serial of [...LIVE, ALREADY_REVOKED]) {
+  const stamps: Record<string, Date | null> = {
+    a1: null,
+    b2: null,
+    [RETIRED]: T0,
+    [RETIRING]: new Date(T0.getTime() + DAY),
+    [EXPIRED]: null,
+  };
+  for (const [serial, revokedAt] of Object.entries(stamps)) {
     await store.bindCertificate({
       serial,
       peerId: PEER_ID,
       grantId: GRANT_ID,
-      notBefore: T0,
-      notAfter: new Date(T0.getTime() + 86_400_000),
-      revokedAt: serial === ALREADY_REVOKED ? T0 : null,
+      notBefore: new Date(T0.getTime() - 2 * DAY),
+      notAfter: new Date(T0.getTime() + (serial === EXPIRED ? 0 : 7 * DAY)),
+      revokedAt,
     });
   }
   clock.advance(60_000);
   return { store, clock, grant, peer };
+}
+
+/** The `revokedAt` of every binding as `enrolled()` left them, with `changes` applied. */
+function stamps(changes: Record<string, Date | null> = {}): Record<string, Date | null> {
+  return { a1: null, b2: null, c3: T0, d4: new Date(T0.getTime() + DAY), e5: null, ...changes };
 }
 
 async function revokedAtOf(store: FederationStore): Promise<Record<string, Date | null>> {
@@ -126,16 +149,17 @@ const OPERATIONS: Array<{ name: string; revoke: Revoke }> = [
 ];
 
 describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
-  it('revokes every still-unrevoked certificate of the peer at the CA and marks each binding revoked', async () => {
+  it('revokes every unexpired certificate of the peer at the CA, retired ones included, and marks the live bindings revoked', async () => {
     const { store, clock } = await enrolled();
     const { ca, revoked } = recordingCa();
     const result = await revoke({ store, clock, ca, random: systemRandom });
 
     expect(result.record).toMatchObject({ status: 'revoked' });
-    expect(revoked.map((r) => r.serial).sort()).toEqual(LIVE);
+    expect(revoked.map((r) => r.serial)).toEqual(UNEXPIRED);
     for (const request of revoked) expect(request.reason).toMatch(/^revocation follow-up: /);
-    expect(result.certificates).toEqual({ revoked: LIVE, pending: [], unrecorded: [] });
-    expect(await revokedAtOf(store)).toEqual({ a1: clock.now(), b2: clock.now(), c3: T0 });
+    expect(result.certificates).toEqual({ revoked: UNEXPIRED, pending: [], unrecorded: [] });
+    // A stamp already there (retired, retiring) is kept: the store stamps a binding once.
+    expect(await revokedAtOf(store)).toEqual(stamps({ a1: clock.now(), b2: clock.now() }));
     expect(await store.listPendingCompensations()).toEqual([]);
   });
 
@@ -146,7 +170,7 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
     const result = await revoke({ store, clock, ca, random: systemRandom, logger });
 
     expect(result.record.status).toBe('revoked');
-    expect(revoked.map((r) => r.serial)).toEqual(['a1']);
+    expect(revoked.map((r) => r.serial)).toEqual(['a1', RETIRED, RETIRING]);
     const [pending, ...others] = await store.listPendingCompensations();
     expect(others).toEqual([]);
     expect(pending).toMatchObject({
@@ -160,11 +184,11 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
     });
     expect(pending?.reason.startsWith(REVOCATION_FOLLOW_UP_PREFIX)).toBe(true);
     expect(result.certificates).toEqual({
-      revoked: ['a1'],
+      revoked: ['a1', RETIRED, RETIRING],
       pending: [{ serial: 'b2', compensationId: pending?.id, error: 'connect ECONNREFUSED 127.0.0.1:9000' }],
       unrecorded: [],
     });
-    expect(await revokedAtOf(store)).toEqual({ a1: clock.now(), b2: null, c3: T0 });
+    expect(await revokedAtOf(store)).toEqual(stamps({ a1: clock.now() }));
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.fields?.['serial'])).toEqual(['b2']);
     if (name === 'revokeGrant') expect((await store.getGrant(GRANT_ID))?.status).toBe('revoked');
     else expect((await store.getPeer(PEER_ID))?.status).toBe('revoked');
@@ -202,14 +226,13 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
     };
     const result = await revoke({ store: flaky, clock, ca, random: systemRandom });
 
-    expect(revoked.map((r) => r.serial).sort()).toEqual(LIVE);
+    expect(revoked.map((r) => r.serial)).toEqual(UNEXPIRED);
     expect(result.certificates?.revoked).toEqual([]);
-    expect(result.certificates?.pending.map((p) => [p.serial, p.error])).toEqual([
-      ['a1', 'database is locked'],
-      ['b2', 'database is locked'],
-    ]);
-    expect((await retryCompensations({ store, ca, clock })).resolved).toHaveLength(2);
-    expect(await revokedAtOf(store)).toEqual({ a1: clock.now(), b2: clock.now(), c3: T0 });
+    expect(result.certificates?.pending.map((p) => [p.serial, p.error])).toEqual(
+      UNEXPIRED.map((serial) => [serial, 'database is locked']),
+    );
+    expect((await retryCompensations({ store, ca, clock })).resolved).toHaveLength(UNEXPIRED.length);
+    expect(await revokedAtOf(store)).toEqual(stamps({ a1: clock.now(), b2: clock.now() }));
   });
 
   it('names the serials it could neither revoke nor record, and logs them as errors', async () => {
@@ -226,7 +249,7 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
 
     expect(result.record.status).toBe('revoked');
     expect(result.certificates).toEqual({
-      revoked: ['b2'],
+      revoked: ['b2', RETIRED, RETIRING],
       pending: [],
       unrecorded: [
         { serial: 'a1', error: 'connect ECONNREFUSED 127.0.0.1:9000; recording failed: disk full' },
@@ -261,11 +284,11 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
     await revoke({ store, clock, ca, random: systemRandom });
     revoked.length = 0;
     await store.bindCertificate({
-      serial: 'd4',
+      serial: 'f6',
       peerId: PEER_ID,
       grantId: GRANT_ID,
       notBefore: T0,
-      notAfter: new Date(T0.getTime() + 86_400_000),
+      notAfter: new Date(T0.getTime() + DAY),
       revokedAt: null,
     });
 
@@ -274,7 +297,7 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
       from: 'revoked',
     });
     expect(revoked).toEqual([]);
-    expect((await revokedAtOf(store))['d4']).toBeNull();
+    expect((await revokedAtOf(store))['f6']).toBeNull();
   });
 
   it('without a CA changes only the status and reports no certificate work (certificates: null)', async () => {
@@ -283,7 +306,7 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
 
     expect(result.record.status).toBe('revoked');
     expect(result.certificates).toBeNull();
-    expect(await revokedAtOf(store)).toEqual({ a1: null, b2: null, c3: T0 });
+    expect(await revokedAtOf(store)).toEqual(stamps());
   });
 });
 

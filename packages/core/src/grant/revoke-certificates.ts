@@ -59,9 +59,13 @@ function message(error: unknown): string {
 }
 
 /**
- * Revokes, at the CA, every certificate bound to `peerId` whose binding is not yet revoked,
- * then marks the binding revoked. Both steps are idempotent, so a serial revoked
- * concurrently (another sweep, a compensation) is simply reported revoked. Never rejects:
+ * Revokes, at the CA, every certificate bound to `peerId` that has not expired, then marks
+ * its binding revoked. A binding's `revokedAt` does not say whether the CA revoked it — a
+ * renewal only retires the old certificate in the store (a stamp, possibly still ahead) —
+ * so retired certificates are revoked at the CA too; their stamp is kept, as the store
+ * stamps a binding once. An expired certificate is left alone: no CA lists it any more.
+ * Both steps are idempotent (both CA adapters treat a second revocation as done), so a
+ * serial revoked before or concurrently is simply reported revoked. Never rejects:
  * a serial whose CA revocation or binding update fails gets a durable `PendingCompensation`
  * (reason {@link REVOCATION_FOLLOW_UP_PREFIX}…, `attempts: 1`) for `retryCompensations`;
  * if even that write fails, the serial is reported `unrecorded` and logged as an error.
@@ -86,8 +90,10 @@ export async function revokePeerCertificates(
     return result;
   }
 
+  const now = deps.clock.now().getTime();
   for (const binding of bindings) {
-    if (binding.peerId !== target.peerId || binding.revokedAt !== null) continue;
+    // An unreadable notAfter compares false, so the certificate counts as unexpired: revoke it.
+    if (binding.peerId !== target.peerId || binding.notAfter.getTime() <= now) continue;
     const { serial, grantId } = binding;
     const fields = { serial, grantId, peerId: target.peerId };
     try {
