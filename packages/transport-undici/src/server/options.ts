@@ -34,13 +34,20 @@ export const DEFAULT_RENEW_BUDGET: RateBudget = { points: 10, durationSeconds: 3
  * requests in flight on the client's old Agent to finish (a client call times out after 10 s).
  */
 export const DEFAULT_RETIRE_AFTER_SECONDS = 300;
-/** Default per-address enrollment budget: 10 attempts a minute (tokens are single-use anyway). */
+/**
+ * Default per-address budget: 10 requests a minute, spent by `/enroll` attempts (tokens are
+ * single-use anyway) and by requests on other routes that carry no readable certificate.
+ */
 export const DEFAULT_ENROLL_BUDGET: RateBudget = { points: 10, durationSeconds: 60 };
 
 export interface EnrollmentOptions {
   /** The CA that signs enrolled peers' certificates. */
   ca: CertificateAuthority;
-  /** Per-client-address budget for `POST /enroll` (default {@link DEFAULT_ENROLL_BUDGET}). */
+  /**
+   * Per-client-address budget (default {@link DEFAULT_ENROLL_BUDGET}) for `POST /enroll` and
+   * for every request on another route without a readable client certificate. Without
+   * `enrollment`, those requests spend the default budget, keyed by the socket's address.
+   */
   rateLimit?: RateBudget;
   /** A limiter to use instead of the in-process one built from `rateLimit`, keyed by client address. */
   rateLimiter?: RateLimiterAbstract;

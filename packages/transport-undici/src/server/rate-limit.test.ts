@@ -117,6 +117,7 @@ describe('spend', () => {
       ok: false,
       kind: 'limited',
       retryAfterSeconds: 2,
+      msBeforeNext: 1_500,
     });
   });
 

@@ -7,10 +7,13 @@
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateBudget } from './options.js';
 
-/** Outcome of spending one point. `error` means the limiter itself failed (fail closed). */
+/**
+ * Outcome of spending one point. `error` means the limiter itself failed (fail closed).
+ * `msBeforeNext` is when the limiter's window ends, as it reported it.
+ */
 export type RateOutcome =
   | { ok: true }
-  | { ok: false; kind: 'limited'; retryAfterSeconds: number }
+  | { ok: false; kind: 'limited'; retryAfterSeconds: number; msBeforeNext: number }
   | { ok: false; kind: 'error'; cause: unknown };
 
 export function memoryLimiter(budget: RateBudget, keyPrefix: string): RateLimiterAbstract {
@@ -44,6 +47,7 @@ export async function spend(limiter: RateLimiterAbstract, key: string): Promise<
         ok: false,
         kind: 'limited',
         retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+        msBeforeNext: rejection.msBeforeNext,
       };
     }
     return { ok: false, kind: 'error', cause: rejection };
