@@ -11,8 +11,10 @@ import type { Decision, GuardDeps, GuardInput } from './types.js';
  * `input.resource`: identity → grant → status/expiry → subject/peer/certificate binding
  * (same tenant, certificate bound to this grant and peer, not revoked — a `revokedAt`
  * still ahead of the clock is a retiring certificate, valid until that instant — not past
- * its `notAfter`: a keep-alive connection outlives the handshake's validity check) → scope →
- * host RBAC as the subject user → row cap and filter.
+ * its `notAfter`: a keep-alive connection outlives the handshake's validity check) → scope
+ * (and, when `deps.catalogue` is given, the host's current catalogue: a granted resource it
+ * withdrew, or now marks sensitive without the scope's approval, is `resource_not_granted`)
+ * → host RBAC as the subject user → row cap and filter.
  *
  * Grant, peer and binding are read from the store on every call, so a revocation or
  * suspension takes effect on the very next request. Never rejects: a deny carries a stable

@@ -6,6 +6,7 @@
 import { DENY_STATUS, type DenyReason } from '../errors/deny-reasons.js';
 import { isFedtrustError, StoreError } from '../errors/fedtrust-error.js';
 import { evaluate, scopeDenyClause } from '../scope/evaluate.js';
+import { catalogueWithdrawal, withdrawalClause, withdrawalDetail } from './catalogue-withdrawal.js';
 import { compiledScopeFor } from './compiled-scope-cache.js';
 import type { Decision, DenyDecision, GuardDeps, GuardInput, GuardStage } from './types.js';
 
@@ -213,6 +214,23 @@ export async function runPipeline(
     stage = 'scope';
     const compiled = compiledScopeFor(deps.store, grant);
     const evaluation = evaluate(compiled, { verb, resource });
+    // Only a resource the scope grants (an allow, or a verb question about it) can be
+    // withdrawn, so the scope's own resource_excluded / resource_not_granted come first.
+    if (
+      deps.catalogue !== undefined &&
+      resource !== null &&
+      (evaluation.allow || evaluation.reason === 'verb_not_allowed')
+    ) {
+      const withdrawal = catalogueWithdrawal(deps.catalogue, compiled.scope, resource);
+      if (withdrawal !== null) {
+        trace?.deny(
+          stage,
+          () => withdrawalDetail(withdrawal, resource),
+          () => withdrawalClause(withdrawal, resource),
+        );
+        return denyDecision(input, resource, 'resource_not_granted', stage);
+      }
+    }
     if (!evaluation.allow) {
       trace?.deny(
         stage,

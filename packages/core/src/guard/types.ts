@@ -9,6 +9,7 @@ import type { Identity } from '../oid/types.js';
 import type { HostAuthorizer } from '../ports/host.js';
 import type { Clock } from '../ports/runtime.js';
 import type { FederationStore } from '../ports/store.js';
+import type { ResourceCatalogue } from '../scope/define-resources.js';
 import type { ResourceFilter, Verb } from '../scope/types.js';
 
 /**
@@ -48,6 +49,13 @@ export interface GuardDeps {
   store: Pick<FederationStore, 'getGrant' | 'getPeer' | 'getCertificateBinding'>;
   clock: Clock;
   authorize: HostAuthorizer;
+  /**
+   * The host's current resource catalogue. When given, the scope stage also denies
+   * `resource_not_granted` for a granted resource the catalogue no longer lists, or now marks
+   * sensitive without the scope's `approved_sensitive`. Without it, the stored scope alone
+   * decides (it was checked against the catalogue when the grant was created).
+   */
+  catalogue?: ResourceCatalogue;
 }
 
 /** An allow: the filter and row cap the resource source must apply, as the subject user. */
