@@ -21,12 +21,15 @@ const DATA_VERBS = new Map<string, { verb: Verb; segments: number }>([
   ['search', { verb: 'search', segments: 1 }],
 ]);
 
+const PREFIX = `${API_PREFIX}/`;
+
 /** Longer names are no catalogue's; refusing them keeps audit records and logs bounded. */
 export const MAX_SEGMENT_LENGTH = 256;
 
 function decodeSegment(segment: string): string | null {
   try {
-    const decoded = decodeURIComponent(segment);
+    // Without a `%` there is nothing to decode (decodeURIComponent would return it unchanged).
+    const decoded = segment.includes('%') ? decodeURIComponent(segment) : segment;
     return decoded.length === 0 || decoded.length > MAX_SEGMENT_LENGTH ? null : decoded;
   } catch {
     return null;
@@ -39,10 +42,12 @@ function decodeSegment(segment: string): string | null {
  * `method_not_allowed`. The query string is ignored.
  */
 export function matchRoute(method: string | undefined, url: string | undefined): RouteMatch {
-  const path = (url ?? '/').split('?', 1)[0] ?? '/';
-  if (!path.startsWith(`${API_PREFIX}/`)) return { kind: 'not_found' };
-  const parts = path.slice(API_PREFIX.length + 1).split('/');
-  const [head, ...rest] = parts;
+  const target = url ?? '/';
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  if (!path.startsWith(PREFIX)) return { kind: 'not_found' };
+  const rest = path.slice(PREFIX.length).split('/');
+  const head = rest.shift();
   if (head === 'enroll' && rest.length === 0) {
     return method === 'POST' ? { kind: 'enroll' } : { kind: 'method_not_allowed', allow: 'POST' };
   }
