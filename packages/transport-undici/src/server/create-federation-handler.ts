@@ -33,6 +33,7 @@ import {
 import { ATTR, type ServerInstruments, serverInstruments } from '../telemetry/instruments.js';
 import { clientAddress, rateLimitKey, trustedProxies } from './client-address.js';
 import { createConnectionIdentities } from './connection-identity.js';
+import { firstDenyPerWindow } from './first-deny-per-window.js';
 import { matchRoute } from './match-route.js';
 import {
   DEFAULT_ENROLL_BUDGET,
@@ -79,9 +80,11 @@ interface Recorded {
 /**
  * Builds the request listener. Every route outcome is decided fail-closed: an error
  * anywhere while deciding, fetching or auditing answers `503 decision_failed` and sends no
- * rows. Every guarded decision is appended to the audit chain before its answer is sent;
- * when that append fails an allow becomes `503 decision_failed` (no rows leave unrecorded),
- * while a deny keeps its own status (it discloses nothing) and the failure is logged.
+ * rows. Every guarded decision is appended to the audit chain before its answer is sent —
+ * except the `rate_limited` denies of a client without a readable certificate past the first
+ * per address per window, which are only counted; when that append fails an allow becomes
+ * `503 decision_failed` (no rows leave unrecorded), while a deny keeps its own status (it
+ * discloses nothing) and the failure is logged.
  */
 export function createFederationHandler(options: FederationHandlerOptions): FederationHandler {
   const ctx: HandlerContext = {
@@ -97,9 +100,11 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
   const identities = createConnectionIdentities(options.identityArc);
   const grantLimiter =
     options.rateLimiter ?? memoryLimiter(options.rateLimit ?? DEFAULT_GRANT_BUDGET, 'fedtrust-grant');
-  const enrollLimiter =
+  // Per client address: /enroll, and any request no grant budget can be charged for.
+  const addressLimiter =
     options.enrollment?.rateLimiter ??
     memoryLimiter(options.enrollment?.rateLimit ?? DEFAULT_ENROLL_BUDGET, 'fedtrust-enroll');
+  const firstAddressDeny = firstDenyPerWindow(ctx.clock);
   const isTrustedProxy = trustedProxies(options.enrollment?.trustedProxies);
   const renewal = options.renewal === false ? undefined : options.renewal;
   const renewalCa = options.renewal === false ? undefined : (renewal?.ca ?? options.enrollment?.ca);
@@ -108,7 +113,8 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
   const renewalGrace = retireAfterSeconds(renewal);
   const guardDeps = { store: options.store, clock: ctx.clock, authorize: options.authorize };
 
-  async function record(span: Span, event: Recorded): Promise<boolean> {
+  /** Counts the decision and, unless `audited` is false, appends it to the chain; false if that append failed. */
+  async function record(span: Span, event: Recorded, audited = true): Promise<boolean> {
     const attributes: Attributes = { [ATTR.outcome]: event.outcome, [ATTR.verb]: event.verb };
     if (event.reason !== null) attributes[ATTR.reason] = event.reason;
     ctx.instruments.decisions.add(1, attributes);
@@ -121,6 +127,7 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
         ...(event.resource === null ? {} : { [ATTR.resource]: event.resource }),
       });
     }
+    if (!audited) return true;
     const audit: AuditEvent = { time: ctx.clock.now().toISOString(), ...event };
     try {
       await ctx.store.appendAudit(ctx.chainId, audit);
@@ -142,13 +149,55 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     base: Omit<Recorded, 'outcome' | 'reason' | 'rowsOut' | 'bytesOut'>,
     reason: DenyReason,
     headers: Record<string, string> = {},
+    audited = true,
   ): Promise<void> {
     const status = DENY_STATUS[reason];
     const body = JSON.stringify({ error: reason, reason: DENY_REMEDIATION[reason] });
-    await record(span, { ...base, outcome: 'deny', reason, rowsOut: 0, bytesOut: Buffer.byteLength(body) });
+    await record(
+      span,
+      { ...base, outcome: 'deny', reason, rowsOut: 0, bytesOut: Buffer.byteLength(body) },
+      audited,
+    );
     span.setAttribute(ATTR.status, status);
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
     sendError(res, status, reason, DENY_REMEDIATION[reason], headers);
+  }
+
+  /**
+   * Spends a point of the client address's budget for a request no grant can be charged for:
+   * `/enroll`, or a connection without a readable identity (no verified certificate, or one
+   * whose identity extensions are missing or malformed). Past the budget it answers
+   * `429 rate_limited` itself and audits only the first such deny per address per window
+   * (every one is still counted, and the first is logged); a limiter failure denies
+   * `decision_failed`, audited. Returns whether the request may go on.
+   */
+  async function spendAddress(
+    req: IncomingMessage,
+    res: ServerResponse,
+    span: Span,
+    base: Omit<Recorded, 'outcome' | 'reason' | 'rowsOut' | 'bytesOut'>,
+  ): Promise<boolean> {
+    const key = rateLimitKey(clientAddress(req, isTrustedProxy));
+    const spent = await spend(addressLimiter, key);
+    if (spent.ok) return true;
+    if (spent.kind === 'error') {
+      ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
+      await deny(res, span, base, 'decision_failed');
+      return false;
+    }
+    const audited = firstAddressDeny(key, spent.msBeforeNext);
+    if (audited) {
+      ctx.logger.warn(
+        'fedtrust: client address rate limited; its further denies this window are counted, not audited',
+        {
+          address: key,
+          verb: base.verb,
+          retryAfterSeconds: spent.retryAfterSeconds,
+        },
+      );
+    }
+    await deny(res, span, base, 'rate_limited', { 'retry-after': String(spent.retryAfterSeconds) }, audited);
+    return false;
   }
 
   /** Runs the guard; `label` names the route in the guard-time histogram when it is not `verb`. */
@@ -201,6 +250,8 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
         ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
         return deny(res, span, base, 'decision_failed');
       }
+    } else if (!(await spendAddress(req, res, span, base))) {
+      return;
     }
     let decision: Decision;
     try {
@@ -305,6 +356,8 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
           return deny(res, span, base, 'decision_failed');
         }
       }
+    } else if (!(await spendAddress(req, res, span, base))) {
+      return;
     }
     let decision: Decision;
     try {
@@ -377,30 +430,8 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
           sendError(res, 404, 'not_found', 'Enrollment is not enabled on this gateway.');
           return;
         }
-        const spent = await spend(enrollLimiter, rateLimitKey(clientAddress(req, isTrustedProxy)));
-        if (!spent.ok) {
-          const reason: DenyReason = spent.kind === 'limited' ? 'rate_limited' : 'decision_failed';
-          await record(span, {
-            grantId: null,
-            subject: null,
-            certSerial: null,
-            verb: 'enroll',
-            resource: null,
-            outcome: 'deny',
-            reason,
-            rowsOut: 0,
-            bytesOut: Buffer.byteLength(JSON.stringify({ error: reason, reason: DENY_REMEDIATION[reason] })),
-          });
-          span.setAttribute(ATTR.status, DENY_STATUS[reason]);
-          sendError(
-            res,
-            DENY_STATUS[reason],
-            reason,
-            DENY_REMEDIATION[reason],
-            spent.kind === 'limited' ? { 'retry-after': String(spent.retryAfterSeconds) } : {},
-          );
-          return;
-        }
+        const enrollBase = { grantId: null, subject: null, certSerial: null, verb: 'enroll', resource: null };
+        if (!(await spendAddress(req, res, span, enrollBase))) return;
         const outcome = await serveEnroll(ctx, req, options.enrollment.ca);
         await record(span, {
           grantId: outcome.grantId,
