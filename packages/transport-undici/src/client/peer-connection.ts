@@ -17,6 +17,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { Agent, type Dispatcher } from 'undici';
 import { callPeer } from './call-peer.js';
 import { certificateInfo, type PeerCertificateInfo } from './certificate-info.js';
+import { isFederationClientError } from './federation-client-error.js';
 import { renewOverRoute } from './renew-over-route.js';
 import { DEFAULT_RENEW_FRACTION, renewalDelayMs } from './renewal-delay.js';
 
@@ -167,9 +168,20 @@ export function createPeerConnection(options: PeerOptions, shared: PeerConnectio
       timer = null;
       const due = renewalDelayMs(info.notBefore, info.notAfter, shared.clock.now(), renewal.fraction);
       if (due > 0) return schedule(due);
-      renew().catch(() => {
+      renew().catch((error: unknown) => {
         // renew() already logged; retry while the certificate is still valid. An expired one
         // cannot renew (the peer refuses it at TLS): stop rather than call every second forever.
+        // Nor can one the peer retired by an earlier renewal whose answer never arrived.
+        if (isFederationClientError(error) && error.reason === 'renewal_superseded') {
+          shared.logger.error(
+            'fedtrust: client certificate was already renewed at the peer; renewal stopped, enrol again',
+            {
+              peer: options.id,
+              serial: info.serial,
+            },
+          );
+          return;
+        }
         const left = info.notAfter.getTime() - shared.clock.now().getTime();
         if (left <= 0) {
           shared.logger.error('fedtrust: client certificate expired; renewal stopped, enrol again', {
