@@ -14,6 +14,7 @@ import {
   type Decision,
   type DenyReason,
   type FederationStore,
+  type GuardDeps,
   guard,
   isFedtrustError,
   type Logger,
@@ -111,7 +112,12 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
   const renewLimiter =
     renewal?.rateLimiter ?? memoryLimiter(renewal?.rateLimit ?? DEFAULT_RENEW_BUDGET, 'fedtrust-renew');
   const renewalGrace = retireAfterSeconds(renewal);
-  const guardDeps = { store: options.store, clock: ctx.clock, authorize: options.authorize };
+  const guardDeps: GuardDeps = {
+    store: options.store,
+    clock: ctx.clock,
+    authorize: options.authorize,
+    ...(options.catalogue === undefined ? {} : { catalogue: options.catalogue }),
+  };
 
   /** Counts the decision and, unless `audited` is false, appends it to the chain; false if that append failed. */
   async function record(span: Span, event: Recorded, audited = true): Promise<boolean> {

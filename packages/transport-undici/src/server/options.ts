@@ -10,6 +10,7 @@ import type {
   HostAuthorizer,
   Logger,
   Random,
+  ResourceCatalogue,
 } from '@fedtrust/core';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { TelemetryOptions } from '../telemetry/instruments.js';
@@ -83,6 +84,13 @@ export interface FederationHandlerOptions extends TelemetryOptions {
   authorize: HostAuthorizer;
   /** One source per resource name of the host's catalogue. */
   sources: Record<string, ResourceSource>;
+  /**
+   * The host's current resource catalogue (what it passes to `defineResources`). When given,
+   * the guard also denies `resource_not_granted` for a granted resource the catalogue no
+   * longer lists or now marks sensitive without the scope's approval; without it, a grant
+   * keeps what its scope named when it was created.
+   */
+  catalogue?: ResourceCatalogue;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
