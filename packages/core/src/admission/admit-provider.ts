@@ -117,9 +117,13 @@ export async function admitProvider(
     if (bearer !== null) {
       if (bearer.length > MAX_BEARER_LENGTH) return reject('invalid_token', 'bearer_rejected');
       const tokenHash = hashToken(bearer);
-      const proved: unknown = await step('validateAndMarkUsed', () =>
-        deps.store.validateAndMarkUsed(providerId, tokenHash, now),
-      );
+      // The one store call of the hot path, awaited directly rather than through `step`.
+      let proved: unknown;
+      try {
+        proved = await deps.store.validateAndMarkUsed(providerId, tokenHash, now);
+      } catch {
+        throw new StepFailed('validateAndMarkUsed');
+      }
       if (proved === null) return reject('invalid_token', 'bearer_rejected');
       // Only an active row of this provider with this hash proves the bearer; any other
       // answer is a store outside its contract, and admitting on it would fail open.

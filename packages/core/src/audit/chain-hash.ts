@@ -3,7 +3,7 @@
  *
  * @module @fedtrust/core/audit
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseAuditEvent } from './audit-event-schema.js';
 import type { AuditEvent } from './types.js';
 
@@ -44,5 +44,6 @@ export function chainHash(prevHash: string, event: AuditEvent): string {
  * passing any other text hashes a link `verifyChain` will refuse.
  */
 export function linkHash(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(prevHash, 'utf8').update(canonical, 'utf8').digest('hex');
+  // One-shot hash of the concatenation: the same bytes as two updates, without a Hash object.
+  return hash('sha256', prevHash + canonical, 'hex');
 }
