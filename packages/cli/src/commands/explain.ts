@@ -31,7 +31,7 @@ export function registerExplain(program: Command, ctx: CommandContext): void {
     program
       .command('explain')
       .description(
-        "Run the guard against the store's records for a peer certificate and a request, and print every stage; on a deny, the reason and the clause that decided it.",
+        "Run the guard against the store's records and the host file's current resources for a peer certificate and a request, and print every stage; on a deny, the reason and the clause that decided it.",
       )
       .requiredOption('--cert <file>', "the peer's client certificate (PEM, leaf first, or DER)")
       .addOption(new Option('--verb <verb>', 'federation verb').choices([...VERBS]).makeOptionMandatory())
@@ -155,7 +155,8 @@ async function explain(
       ...(opts.resource === undefined ? {} : { resource: opts.resource }),
       ...(opts.id === undefined ? {} : { id: opts.id }),
     },
-    { store, clock: rt.clock, authorize: hostAuthorizer(host) },
+    // The host file's catalogue, as a gateway passes its own: a stored scope is re-checked against it.
+    { store, clock: rt.clock, authorize: hostAuthorizer(host), catalogue: host.catalogue },
   );
   const denied = stages.find((s: ExplainedStage) => s.outcome === 'deny');
   const clause = denied?.clause ?? null;
