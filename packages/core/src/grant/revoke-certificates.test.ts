@@ -163,6 +163,23 @@ describe.each(OPERATIONS)('$name with a CA', ({ name, revoke }) => {
     expect(await store.listPendingCompensations()).toEqual([]);
   });
 
+  it('revokes a certificate whose stored notAfter is unreadable rather than take it for expired', async () => {
+    const { store, clock } = await enrolled();
+    const { ca, revoked } = recordingCa();
+    const corrupt: FederationStore = {
+      ...store,
+      listCertificateBindings: async (filter) =>
+        (await store.listCertificateBindings(filter)).map((b) =>
+          b.serial === EXPIRED ? { ...b, notAfter: 'soon' as unknown as Date } : b,
+        ),
+    };
+    const result = await revoke({ store: corrupt, clock, ca, random: systemRandom });
+
+    expect(result.record.status).toBe('revoked');
+    expect(revoked.map((r) => r.serial)).toEqual([...UNEXPIRED, EXPIRED]);
+    expect(result.certificates?.pending).toEqual([]);
+  });
+
   it('keeps the status change when the CA fails, and records a durable compensation per serial it could not revoke', async () => {
     const { store, clock } = await enrolled();
     const { ca, revoked } = recordingCa(['b2']);

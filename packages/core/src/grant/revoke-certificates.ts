@@ -65,8 +65,8 @@ function message(error: unknown): string {
  * so retired certificates are revoked at the CA too; their stamp is kept, as the store
  * stamps a binding once. An expired certificate is left alone: no CA lists it any more.
  * Both steps are idempotent (both CA adapters treat a second revocation as done), so a
- * serial revoked before or concurrently is simply reported revoked. Never rejects:
- * a serial whose CA revocation or binding update fails gets a durable `PendingCompensation`
+ * serial revoked before or concurrently is simply reported revoked. No CA or store failure
+ * rejects: a serial whose CA revocation or binding update fails gets a durable `PendingCompensation`
  * (reason {@link REVOCATION_FOLLOW_UP_PREFIX}…, `attempts: 1`) for `retryCompensations`;
  * if even that write fails, the serial is reported `unrecorded` and logged as an error.
  * Callers run it only after the grant or peer status change committed, which it never undoes.
@@ -92,8 +92,9 @@ export async function revokePeerCertificates(
 
   const now = deps.clock.now().getTime();
   for (const binding of bindings) {
-    // An unreadable notAfter compares false, so the certificate counts as unexpired: revoke it.
-    if (binding.peerId !== target.peerId || binding.notAfter.getTime() <= now) continue;
+    // A corrupt notAfter gives NaN, which compares false: the certificate counts as unexpired.
+    const notAfter = binding.notAfter instanceof Date ? binding.notAfter.getTime() : Number.NaN;
+    if (binding.peerId !== target.peerId || notAfter <= now) continue;
     const { serial, grantId } = binding;
     const fields = { serial, grantId, peerId: target.peerId };
     try {
