@@ -5,40 +5,35 @@
  * @module @fedtrust/adapter-pg
  */
 import {
-  FedtrustError,
-  type FedtrustErrorOptions,
+  MigrationError as CoreMigrationError,
+  type MigrationErrorCode as CoreMigrationErrorCode,
+  type FedtrustError,
   isFedtrustError,
   StoreError,
   toStoreError,
 } from '@fedtrust/core';
 
-/** Codes a {@link MigrationError} carries. */
-export type MigrationErrorCode =
-  | 'migration_checksum_mismatch'
-  | 'migration_failed'
-  | 'migration_file_invalid'
-  | 'pg_schema_invalid';
+/** Codes a {@link MigrationError} carries: core's migration codes plus `pg_schema_invalid`. */
+export type MigrationErrorCode = CoreMigrationErrorCode | 'pg_schema_invalid';
 
-const REMEDIATION: Record<MigrationErrorCode, string> = {
-  migration_checksum_mismatch:
-    'Restore the migration files shipped with this fedtrust release (applied migrations must never change); ' +
-    'put schema changes in a new numbered file.',
-  migration_failed:
-    'Read the cause, fix the database or the migration, and start again; nothing was applied.',
-  migration_file_invalid:
-    'Name migration files NNNN_name.sql (four digits, lower-case name) and keep versions unique.',
-  pg_schema_invalid:
-    'Pass a schema name of letters, digits and underscores that does not start with a digit.',
-};
+/**
+ * The store refused to migrate or start. Nothing was applied when this is thrown. It is
+ * core's `MigrationError` (so `instanceof` holds for errors core's migration rules throw),
+ * typed with this adapter's codes.
+ */
+export const MigrationError = CoreMigrationError;
+export type MigrationError = CoreMigrationError<MigrationErrorCode>;
 
-/** The store refused to migrate or start. Nothing was applied when this is thrown. */
-export class MigrationError extends FedtrustError {
-  static override readonly code: string = 'migration_error';
-  override readonly name = 'MigrationError';
-  declare readonly code: MigrationErrorCode;
-  constructor(code: MigrationErrorCode, message: string, options: FedtrustErrorOptions = {}) {
-    super(code, message, { status: 500, remediation: REMEDIATION[code], ...options });
-  }
+/** Thrown by `pgStore` before touching the database when the schema name is unsafe. */
+export function schemaInvalid(schema: string): MigrationError {
+  return new MigrationError(
+    'pg_schema_invalid',
+    `Schema name ${JSON.stringify(schema)} is not a plain identifier.`,
+    {
+      details: { schema },
+      remediation: 'Pass a schema name of letters, digits and underscores that does not start with a digit.',
+    },
+  );
 }
 
 const UNREACHABLE_CODES = new Set([

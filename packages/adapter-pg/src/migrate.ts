@@ -1,31 +1,29 @@
 /**
  * Versioned SQL migrations: read from disk at run time, applied once under an advisory
- * lock, each recorded with its SHA-256 checksum.
+ * lock, each recorded with its SHA-256 checksum. Which files are pending, what drifted and
+ * when to refuse are core's rules (`planMigrations`); this file owns the folder, the lock,
+ * the transaction and the `schema_migrations` rows.
  *
  * @module @fedtrust/adapter-pg
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import type { Logger } from '@fedtrust/core';
-import { MigrationError } from './errors.js';
+import {
+  type AppliedMigration,
+  type LoadedMigration as CoreLoadedMigration,
+  type MigrationStatus as CoreMigrationStatus,
+  type Logger,
+  migrationFailed,
+  parseMigrationFiles,
+  planMigrations,
+  refuseChangedMigrations,
+} from '@fedtrust/core';
 import { quoteIdent } from './sql.js';
 import { withTransaction } from './transaction.js';
-import type {
-  AppliedMigration,
-  MigrationDrift,
-  MigrationFile,
-  MigrationStatus,
-  PgPool,
-  PgQueryable,
-} from './types.js';
+import type { MigrationStatus, PgPool, PgQueryable } from './types.js';
 
-/** A migration file with its SQL text. */
-export interface LoadedMigration extends MigrationFile {
-  sql: string;
-}
-
-const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+/** A migration file with its SQL text (core's type). */
+export type LoadedMigration = CoreLoadedMigration;
 
 function dirUrl(dir: string | URL): URL {
   const url = dir instanceof URL ? dir : pathToFileURL(dir);
@@ -35,34 +33,11 @@ function dirUrl(dir: string | URL): URL {
 /** Reads `NNNN_name.sql` files in version order; any other `.sql` name is an error, not ignored. */
 export async function loadMigrations(dir: string | URL): Promise<LoadedMigration[]> {
   const base = dirUrl(dir);
-  const names = (await readdir(base)).filter((n) => n.endsWith('.sql')).sort();
-  const migrations: LoadedMigration[] = [];
-  for (const fileName of names) {
-    const match = FILE_NAME.exec(fileName);
-    if (match === null) {
-      throw new MigrationError(
-        'migration_file_invalid',
-        `Migration file ${fileName} is not named NNNN_name.sql.`,
-        {
-          details: { file: fileName },
-        },
-      );
-    }
-    const version = Number(match[1]);
-    if (migrations.some((m) => m.version === version)) {
-      throw new MigrationError('migration_file_invalid', `Two migration files share version ${version}.`, {
-        details: { file: fileName, version },
-      });
-    }
-    const bytes = await readFile(new URL(fileName, base));
-    migrations.push({
-      version,
-      name: match[2] ?? fileName,
-      checksum: createHash('sha256').update(bytes).digest('hex'),
-      sql: bytes.toString('utf8'),
-    });
-  }
-  return migrations;
+  const names = (await readdir(base)).filter((n) => n.endsWith('.sql'));
+  const sources = await Promise.all(
+    names.map(async (fileName) => ({ fileName, sql: await readFile(new URL(fileName, base), 'utf8') })),
+  );
+  return parseMigrationFiles(sources);
 }
 
 interface AppliedRow {
@@ -72,43 +47,20 @@ interface AppliedRow {
   applied_at: Date;
 }
 
-function compare(
-  schema: string,
-  files: readonly MigrationFile[],
-  appliedRows: readonly AppliedRow[],
-  superuser: boolean,
-): MigrationStatus {
-  const applied: AppliedMigration[] = appliedRows.map((r) => ({
+async function readApplied(db: PgQueryable, schema: string): Promise<AppliedMigration[]> {
+  const { rows } = await db.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+    `${quoteIdent(schema)}.schema_migrations`,
+  ]);
+  if ((rows[0] as { present: boolean } | undefined)?.present !== true) return [];
+  const applied = await db.query(
+    `SELECT version, name, checksum, applied_at FROM ${quoteIdent(schema)}.schema_migrations ORDER BY version`,
+  );
+  return (applied.rows as AppliedRow[]).map((r) => ({
     version: Number(r.version),
     name: r.name,
     checksum: r.checksum,
     appliedAt: new Date(r.applied_at),
   }));
-  const drift: MigrationDrift[] = [];
-  for (const a of applied) {
-    const file = files.find((f) => f.version === a.version);
-    if (file === undefined) {
-      drift.push({
-        version: a.version,
-        name: a.name,
-        kind: 'unknown',
-        appliedChecksum: a.checksum,
-        fileChecksum: null,
-      });
-    } else if (file.checksum !== a.checksum) {
-      drift.push({
-        version: a.version,
-        name: a.name,
-        kind: 'changed',
-        appliedChecksum: a.checksum,
-        fileChecksum: file.checksum,
-      });
-    }
-  }
-  const pending = files
-    .filter((f) => !applied.some((a) => a.version === f.version))
-    .map(({ version, name, checksum }) => ({ version, name, checksum }));
-  return { schema, applied, pending, drift, superuser, upToDate: pending.length === 0 && drift.length === 0 };
 }
 
 async function isSuperuser(db: PgQueryable): Promise<boolean> {
@@ -116,15 +68,18 @@ async function isSuperuser(db: PgQueryable): Promise<boolean> {
   return (rows[0] as { superuser: boolean } | undefined)?.superuser === true;
 }
 
-function refuseChanged(status: MigrationStatus): void {
-  const changed = status.drift.filter((d) => d.kind === 'changed');
-  if (changed.length === 0) return;
-  const list = changed.map((d) => `${String(d.version).padStart(4, '0')}_${d.name}`).join(', ');
-  throw new MigrationError(
-    'migration_checksum_mismatch',
-    `Applied migration ${list} in schema ${status.schema} no longer matches its file; refusing to start.`,
-    { details: { schema: status.schema, drift: changed } },
-  );
+function withRole(schema: string, status: CoreMigrationStatus, superuser: boolean): MigrationStatus {
+  const { applied, pending, drift, upToDate } = status;
+  return { schema, applied, pending, drift, superuser, upToDate };
+}
+
+async function statusOf(
+  db: PgQueryable,
+  schema: string,
+  files: readonly LoadedMigration[],
+): Promise<MigrationStatus> {
+  const superuser = await isSuperuser(db);
+  return withRole(schema, planMigrations(files, await readApplied(db, schema)).status, superuser);
 }
 
 /**
@@ -136,17 +91,7 @@ export async function readMigrationStatus(
   schema: string,
   migrationsDir: string | URL,
 ): Promise<MigrationStatus> {
-  const files = await loadMigrations(migrationsDir);
-  const superuser = await isSuperuser(db);
-  const { rows } = await db.query('SELECT to_regclass($1) IS NOT NULL AS present', [
-    `${quoteIdent(schema)}.schema_migrations`,
-  ]);
-  if ((rows[0] as { present: boolean } | undefined)?.present !== true)
-    return compare(schema, files, [], superuser);
-  const applied = await db.query(
-    `SELECT version, name, checksum, applied_at FROM ${quoteIdent(schema)}.schema_migrations ORDER BY version`,
-  );
-  return compare(schema, files, applied.rows as AppliedRow[], superuser);
+  return statusOf(db, schema, await loadMigrations(migrationsDir));
 }
 
 /**
@@ -180,9 +125,9 @@ export async function applyMigrations(
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    const before = await readMigrationStatus(client, schema, migrationsDir);
-    refuseChanged(before);
-    for (const d of before.drift) {
+    const before = planMigrations(files, await readApplied(client, schema));
+    refuseChangedMigrations(before.status, { schema });
+    for (const d of before.status.drift) {
       logger.warn('applied migration unknown to this release (a newer release applied it)', {
         schema,
         version: d.version,
@@ -190,19 +135,11 @@ export async function applyMigrations(
       });
     }
     await client.query(`SET LOCAL search_path TO ${s}`);
-    for (const pending of before.pending) {
-      const migration = files.find((f) => f.version === pending.version);
-      if (migration === undefined) continue;
+    for (const migration of before.toApply) {
       try {
         await client.query(migration.sql);
       } catch (error) {
-        throw new MigrationError(
-          'migration_failed',
-          `Migration ${String(migration.version).padStart(4, '0')}_${migration.name} failed: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-          { cause: error, details: { schema, version: migration.version } },
-        );
+        throw migrationFailed(migration, error, { schema });
       }
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`, [
         migration.version,
@@ -211,6 +148,6 @@ export async function applyMigrations(
       ]);
       logger.info('applied migration', { schema, version: migration.version, name: migration.name });
     }
-    return readMigrationStatus(client, schema, migrationsDir);
+    return statusOf(client, schema, files);
   });
 }

@@ -3,7 +3,7 @@
  *
  * @module @fedtrust/adapter-pg
  */
-import { MigrationError } from './errors.js';
+import { schemaInvalid } from './errors.js';
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -15,13 +15,7 @@ export function quoteIdent(name: string): string {
 /** Returns `schema` when it is a plain identifier of at most 63 bytes; throws `pg_schema_invalid` otherwise. */
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new MigrationError(
-      'pg_schema_invalid',
-      `Schema name ${JSON.stringify(schema)} is not a plain identifier.`,
-      {
-        details: { schema },
-      },
-    );
+    throw schemaInvalid(schema);
   }
   return schema;
 }

@@ -6,7 +6,7 @@
  *
  * @module @fedtrust/adapter-pg
  */
-import type { FederationStore, Logger } from '@fedtrust/core';
+import type { MigrationStatus as CoreMigrationStatus, FederationStore, Logger } from '@fedtrust/core';
 
 /** Anything that runs one parameterised statement: a `pg.Pool` or a checked-out client. */
 export interface PgQueryable {
@@ -38,39 +38,14 @@ export interface PgStoreOptions {
   logger?: Logger;
 }
 
-/** A migration file found on disk. */
-export interface MigrationFile {
-  version: number;
-  name: string;
-  /** SHA-256 hex of the file's bytes. */
-  checksum: string;
-}
+/** Core's migration types, re-exported under the names this package always exported. */
+export type { AppliedMigration, MigrationDrift, MigrationFile } from '@fedtrust/core';
 
-/** A migration recorded as applied in `<schema>.schema_migrations`. */
-export interface AppliedMigration extends MigrationFile {
-  appliedAt: Date;
-}
-
-/** An applied migration that no longer matches the files shipped with this version. */
-export interface MigrationDrift {
-  version: number;
-  name: string;
-  /** `changed`: the file's checksum differs; `unknown`: applied by a newer release, no file here. */
-  kind: 'changed' | 'unknown';
-  appliedChecksum: string;
-  fileChecksum: string | null;
-}
-
-/** What `fedtrust doctor` reports about the database. */
-export interface MigrationStatus {
+/** What `fedtrust doctor` reports about the database: core's status plus schema and role. */
+export interface MigrationStatus extends CoreMigrationStatus {
   schema: string;
-  applied: AppliedMigration[];
-  pending: MigrationFile[];
-  drift: MigrationDrift[];
   /** Whether the pool's role is a superuser (a deployment should run with a least-privilege role). */
   superuser: boolean;
-  /** No pending migration and no drift. */
-  upToDate: boolean;
 }
 
 /** The Postgres store: the full port plus migrations. */

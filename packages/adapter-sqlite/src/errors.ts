@@ -4,38 +4,14 @@
  *
  * @module @fedtrust/adapter-sqlite
  */
-import {
-  FedtrustError,
-  type FedtrustErrorOptions,
-  isFedtrustError,
-  StoreError,
-  toStoreError,
-} from '@fedtrust/core';
+import { type FedtrustError, isFedtrustError, StoreError, toStoreError } from '@fedtrust/core';
 
-/** Codes a {@link MigrationError} carries (the same codes as `@fedtrust/adapter-pg`). */
-export type MigrationErrorCode =
-  | 'migration_checksum_mismatch'
-  | 'migration_failed'
-  | 'migration_file_invalid';
-
-const REMEDIATION: Record<MigrationErrorCode, string> = {
-  migration_checksum_mismatch:
-    'Restore the migration files shipped with this fedtrust release (applied migrations must never change); ' +
-    'put schema changes in a new numbered file.',
-  migration_failed:
-    'Read the cause, fix the database or the migration, and start again; nothing was applied.',
-  migration_file_invalid:
-    'Name migration files NNNN_name.sql (four digits, lower-case name) and keep versions unique.',
-};
-
-/** The store refused to migrate or start. Nothing was applied when this is thrown. */
-export class MigrationError extends FedtrustError {
-  override readonly name = 'MigrationError';
-  declare readonly code: MigrationErrorCode;
-  constructor(code: MigrationErrorCode, message: string, options: FedtrustErrorOptions = {}) {
-    super(code, message, { status: 500, remediation: REMEDIATION[code], ...options });
-  }
-}
+/**
+ * The store refused to migrate or start; core's error, so its codes
+ * (`migration_checksum_mismatch`, `migration_failed`, `migration_file_invalid`) and
+ * remediations are the same as `@fedtrust/adapter-pg`'s.
+ */
+export { MigrationError, type MigrationErrorCode } from '@fedtrust/core';
 
 function sqliteCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;

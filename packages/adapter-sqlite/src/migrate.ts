@@ -1,62 +1,38 @@
 /**
  * Versioned SQL migrations: read from disk at run time, applied once inside `BEGIN
- * IMMEDIATE`, each recorded with its SHA-256 checksum.
+ * IMMEDIATE`, each recorded with its SHA-256 checksum. Which files are pending, what
+ * drifted and when to refuse are core's rules (`planMigrations`); this file owns the
+ * folder, the transaction and the `schema_migrations` rows.
  *
  * @module @fedtrust/adapter-sqlite
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { Logger } from '@fedtrust/core';
+import {
+  type AppliedMigration,
+  type MigrationStatus as CoreMigrationStatus,
+  type LoadedMigration,
+  type Logger,
+  migrationFailed,
+  parseMigrationFiles,
+  planMigrations,
+  refuseChangedMigrations,
+} from '@fedtrust/core';
 import type BetterSqlite3 from 'better-sqlite3';
-import { MigrationError } from './errors.js';
-import type { AppliedMigration, MigrationDrift, MigrationFile, MigrationStatus } from './types.js';
-
-/** A migration file with its SQL text. */
-export interface LoadedMigration extends MigrationFile {
-  sql: string;
-}
-
-const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+import type { MigrationStatus } from './types.js';
 
 function dirUrl(dir: string | URL): URL {
   const url = dir instanceof URL ? dir : pathToFileURL(dir);
   return url.pathname.endsWith('/') ? url : new URL(`${url.href}/`);
 }
 
-/** Reads `NNNN_name.sql` files in version order; any other `.sql` name is an error, not ignored. */
+/** Reads every `.sql` file of the folder; core orders them and refuses any misnamed one. */
 export function loadMigrations(dir: string | URL): LoadedMigration[] {
   const base = dirUrl(dir);
-  const names = readdirSync(base)
-    .filter((n) => n.endsWith('.sql'))
-    .sort();
-  const migrations: LoadedMigration[] = [];
-  for (const fileName of names) {
-    const match = FILE_NAME.exec(fileName);
-    if (match === null) {
-      throw new MigrationError(
-        'migration_file_invalid',
-        `Migration file ${fileName} is not named NNNN_name.sql.`,
-        {
-          details: { file: fileName },
-        },
-      );
-    }
-    const version = Number(match[1]);
-    if (migrations.some((m) => m.version === version)) {
-      throw new MigrationError('migration_file_invalid', `Two migration files share version ${version}.`, {
-        details: { file: fileName, version },
-      });
-    }
-    const bytes = readFileSync(new URL(fileName, base));
-    migrations.push({
-      version,
-      name: match[2] ?? fileName,
-      checksum: createHash('sha256').update(bytes).digest('hex'),
-      sql: bytes.toString('utf8'),
-    });
-  }
-  return migrations;
+  const names = readdirSync(base).filter((n) => n.endsWith('.sql'));
+  return parseMigrationFiles(
+    names.map((fileName) => ({ fileName, sql: readFileSync(new URL(fileName, base), 'utf8') })),
+  );
 }
 
 interface AppliedRow {
@@ -66,60 +42,30 @@ interface AppliedRow {
   applied_at: number;
 }
 
-function readApplied(db: BetterSqlite3.Database): AppliedRow[] {
+function readApplied(db: BetterSqlite3.Database): AppliedMigration[] {
   const present = db
     .prepare("SELECT 1 AS present FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
   if (present === undefined) return [];
-  return db
+  const rows = db
     .prepare('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')
     .all() as AppliedRow[];
-}
-
-function compare(db: BetterSqlite3.Database, files: readonly MigrationFile[]): MigrationStatus {
-  const applied: AppliedMigration[] = readApplied(db).map((r) => ({
+  return rows.map((r) => ({
     version: Number(r.version),
     name: r.name,
     checksum: r.checksum,
     appliedAt: new Date(Number(r.applied_at)),
   }));
-  const drift: MigrationDrift[] = [];
-  for (const a of applied) {
-    const file = files.find((f) => f.version === a.version);
-    if (file === undefined) {
-      drift.push({
-        version: a.version,
-        name: a.name,
-        kind: 'unknown',
-        appliedChecksum: a.checksum,
-        fileChecksum: null,
-      });
-    } else if (file.checksum !== a.checksum) {
-      drift.push({
-        version: a.version,
-        name: a.name,
-        kind: 'changed',
-        appliedChecksum: a.checksum,
-        fileChecksum: file.checksum,
-      });
-    }
-  }
-  const pending = files
-    .filter((f) => !applied.some((a) => a.version === f.version))
-    .map(({ version, name, checksum }) => ({ version, name, checksum }));
-  const journalMode = String(db.pragma('journal_mode', { simple: true }));
-  return { applied, pending, drift, journalMode, upToDate: pending.length === 0 && drift.length === 0 };
 }
 
-function refuseChanged(status: MigrationStatus): void {
-  const changed = status.drift.filter((d) => d.kind === 'changed');
-  if (changed.length === 0) return;
-  const list = changed.map((d) => `${String(d.version).padStart(4, '0')}_${d.name}`).join(', ');
-  throw new MigrationError(
-    'migration_checksum_mismatch',
-    `Applied migration ${list} no longer matches its file; refusing to start.`,
-    { details: { drift: changed } },
-  );
+function withJournalMode(db: BetterSqlite3.Database, status: CoreMigrationStatus): MigrationStatus {
+  const journalMode = String(db.pragma('journal_mode', { simple: true }));
+  const { applied, pending, drift, upToDate } = status;
+  return { applied, pending, drift, journalMode, upToDate };
+}
+
+function compare(db: BetterSqlite3.Database, files: readonly LoadedMigration[]) {
+  return planMigrations(files, readApplied(db));
 }
 
 /** Reports applied, pending and drifted migrations without writing anything. */
@@ -127,7 +73,7 @@ export function readMigrationStatus(
   db: BetterSqlite3.Database,
   migrationsDir: string | URL,
 ): MigrationStatus {
-  return compare(db, loadMigrations(migrationsDir));
+  return withJournalMode(db, compare(db, loadMigrations(migrationsDir)).status);
 }
 
 /**
@@ -144,9 +90,9 @@ export function applyMigrations(
 ): MigrationStatus {
   const files = loadMigrations(migrationsDir);
   if (!apply) {
-    const status = compare(db, files);
-    refuseChanged(status);
-    return status;
+    const { status } = compare(db, files);
+    refuseChangedMigrations(status);
+    return withJournalMode(db, status);
   }
   const applied: LoadedMigration[] = [];
   const status = db
@@ -160,8 +106,8 @@ export function applyMigrations(
          ) STRICT`,
       );
       const before = compare(db, files);
-      refuseChanged(before);
-      for (const d of before.drift) {
+      refuseChangedMigrations(before.status);
+      for (const d of before.status.drift) {
         logger.warn('applied migration unknown to this release (a newer release applied it)', {
           version: d.version,
           name: d.name,
@@ -170,24 +116,16 @@ export function applyMigrations(
       const record = db.prepare(
         'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
       );
-      for (const pending of before.pending) {
-        const migration = files.find((f) => f.version === pending.version);
-        if (migration === undefined) continue;
+      for (const migration of before.toApply) {
         try {
           db.exec(migration.sql);
         } catch (error) {
-          throw new MigrationError(
-            'migration_failed',
-            `Migration ${String(migration.version).padStart(4, '0')}_${migration.name} failed: ${
-              error instanceof Error ? error.message : String(error)
-            }`,
-            { cause: error, details: { version: migration.version } },
-          );
+          throw migrationFailed(migration, error);
         }
         record.run(migration.version, migration.name, migration.checksum, Date.now());
         applied.push(migration);
       }
-      return compare(db, files);
+      return withJournalMode(db, compare(db, files).status);
     })
     .immediate();
   // Logged after commit, so a line never reports a migration that was rolled back.

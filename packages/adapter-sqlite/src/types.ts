@@ -3,7 +3,7 @@
  *
  * @module @fedtrust/adapter-sqlite
  */
-import type { FederationStore, Logger } from '@fedtrust/core';
+import type { MigrationStatus as CoreMigrationStatus, FederationStore, Logger } from '@fedtrust/core';
 
 export interface SqliteStoreOptions {
   /** Directory (path or `file:` URL) of the numbered `.sql` migrations; defaults to the package's own. */
@@ -31,38 +31,13 @@ export interface SqliteStoreOptions {
   migrate?: boolean;
 }
 
-/** A migration file found on disk. */
-export interface MigrationFile {
-  version: number;
-  name: string;
-  /** SHA-256 hex of the file's bytes. */
-  checksum: string;
-}
+/** Core's migration types, re-exported under the names this package always exported. */
+export type { AppliedMigration, MigrationDrift, MigrationFile } from '@fedtrust/core';
 
-/** A migration recorded as applied in `schema_migrations`. */
-export interface AppliedMigration extends MigrationFile {
-  appliedAt: Date;
-}
-
-/** An applied migration that no longer matches the files shipped with this version. */
-export interface MigrationDrift {
-  version: number;
-  name: string;
-  /** `changed`: the file's checksum differs; `unknown`: applied by a newer release, no file here. */
-  kind: 'changed' | 'unknown';
-  appliedChecksum: string;
-  fileChecksum: string | null;
-}
-
-/** What `fedtrust doctor` reports about the database. */
-export interface MigrationStatus {
-  applied: AppliedMigration[];
-  pending: MigrationFile[];
-  drift: MigrationDrift[];
+/** What `fedtrust doctor` reports about the database: core's status plus the journal mode. */
+export interface MigrationStatus extends CoreMigrationStatus {
   /** `wal` for a file database; `memory` for `:memory:`. */
   journalMode: string;
-  /** No pending migration and no drift. */
-  upToDate: boolean;
 }
 
 /** The SQLite store: the full port plus migrations. */

@@ -12,6 +12,7 @@ export * from './enrollment/index.js';
 export * from './errors/index.js';
 export * from './grant/index.js';
 export * from './guard/index.js';
+export * from './migrations/index.js';
 export * from './oid/index.js';
 export * from './ports/index.js';
 export * from './registry/index.js';
