@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-/** The one explicit entry list; scripts/check-exports.mjs keeps it and package.json `exports` in step. */
+/** The one explicit entry list; scripts/check-packages.mjs keeps it and package.json `exports` in step. */
 export const entry = ['src/index.ts', 'src/testing/index.ts', 'src/system/index.ts'];
 
 export default defineConfig({
