@@ -4,7 +4,6 @@
  *
  * @module @fedtrust/cli
  */
-export type { CommandContext, Handler } from './command-context.js';
 export { DEFAULT_HOST_FILE, type HostFile, type RbacRule } from './compose/host-file.js';
 export {
   type MigrationDriftEntry,
@@ -13,7 +12,7 @@ export {
   parseStoreUrl,
   type StoreLocation,
 } from './compose/open-store.js';
-export { ENVIRONMENT, Runtime } from './compose/runtime.js';
+export { ENVIRONMENT } from './compose/runtime.js';
 export type { DoctorReport } from './doctor/run-doctor.js';
 export {
   CHECK_NAMES,
@@ -23,8 +22,6 @@ export {
   type Finding,
 } from './doctor/types.js';
 export { type CliIo, processIo } from './io.js';
-export type { CommandResult } from './output/command-result.js';
 export { EXIT, type ExitCode, UsageError } from './output/exit-codes.js';
-export { buildProgram } from './program.js';
 export { renderCliReference } from './reference/render-cli-reference.js';
 export { runCli } from './run-cli.js';

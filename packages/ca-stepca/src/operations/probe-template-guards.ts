@@ -11,7 +11,7 @@ import { caMessage, caRequest, refusal } from '../http/ca-request.js';
 import { createToken, GRANT_ID_CLAIM, SUBJECT_USER_ID_CLAIM } from '../token/create-token.js';
 import { revoke } from './revoke.js';
 
-/** What {@link probeTemplateGuards} observed. */
+/** What `StepCa.probeTemplateGuards()` observed. */
 export interface TemplateGuardProbe {
   /** The CA refused to sign the probe. */
   refused: boolean;
