@@ -31,6 +31,8 @@ export default defineConfig({
   resolve: { alias },
   test: {
     testTimeout: 30_000,
+    // The JSON report feeds the one-line count scripts/test.sh prints at the end.
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-results.json' }]],
     hookTimeout: 180_000,
     projects: [
       project('core', 'packages/core/src'),

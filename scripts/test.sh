@@ -7,3 +7,9 @@ cd "$(dirname "$0")/.."
 echo "node $(node -v), npm $(npm -v)"
 . scripts/install-deps.sh
 npm test
+# One plain closing line with the counts, for readers of CI logs.
+node -e '
+const r = JSON.parse(require("node:fs").readFileSync(".cache/vitest-results.json", "utf8"));
+const skipped = r.numPendingTests + r.numTodoTests;
+console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+'
