@@ -1,8 +1,9 @@
 /**
  * Worker thread hosting the servers the https section loads, so the servers and the load
- * generator each get a core: a bare node:https mTLS server and two federation servers
- * (on sqliteStore and on the in-memory store), all with the same certificates, answering
- * the same bytes.
+ * generator each get a core: a bare node:https mTLS server and three federation servers
+ * (on sqliteStore with its default `synchronous: 'full'`, on a second SQLite file with
+ * `synchronous: 'normal'`, and on the in-memory store), all with the same certificates,
+ * answering the same bytes.
  *
  * @module @fedtrust/bench/sections/https-worker
  */
@@ -20,6 +21,8 @@ import { enrolledPeer, mirrorGrant, ROWS, rowsSource } from '../fixtures.js';
 export interface HttpsWorkerReady {
   bare: number;
   sqlite: number;
+  /** The same server on a second SQLite file opened with `synchronous: 'normal'`. */
+  sqliteNormal: number;
   memory: number;
   serverRootsPem: string[];
   client: { certificatePem: string; chainPem: string[]; privateKeyPem: string };
@@ -32,9 +35,11 @@ if (port === null) throw new Error('https-worker must run in a worker thread');
 
 const dir = mkdtempSync(join(tmpdir(), 'fedtrust-bench-https-'));
 const sqlite = sqliteStore(join(dir, 'gateway.db'));
+const sqliteNormal = sqliteStore(join(dir, 'gateway-normal.db'), { synchronous: 'normal' });
 const memory = memoryStore();
 const enrolled = await enrolledPeer(sqlite, 'bench');
 await mirrorGrant(sqlite, memory, enrolled.grant.id, enrolled.client.serial);
+await mirrorGrant(sqlite, sqliteNormal, enrolled.grant.id, enrolled.client.serial);
 
 const tls = {
   certificatePem: enrolled.serverTls.certificatePem,
@@ -78,10 +83,12 @@ const bare = createServer(
 );
 await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
 const onSqlite = federation(sqlite);
+const onSqliteNormal = federation(sqliteNormal);
 const onMemory = federation(memory);
 const ready: HttpsWorkerReady = {
   bare: (bare.address() as AddressInfo).port,
   sqlite: (await onSqlite.listen()).port,
+  sqliteNormal: (await onSqliteNormal.listen()).port,
   memory: (await onMemory.listen()).port,
   serverRootsPem: enrolled.serverRootsPem,
   client: enrolled.client,
@@ -91,8 +98,14 @@ port.postMessage(ready);
 
 port.once('message', async () => {
   bare.closeAllConnections();
-  await Promise.all([new Promise((resolve) => bare.close(resolve)), onSqlite.close(), onMemory.close()]);
+  await Promise.all([
+    new Promise((resolve) => bare.close(resolve)),
+    onSqlite.close(),
+    onSqliteNormal.close(),
+    onMemory.close(),
+  ]);
   await sqlite.close();
+  await sqliteNormal.close();
   rmSync(dir, { recursive: true, force: true });
   port.postMessage('stopped');
   port.close();

@@ -16,7 +16,8 @@ const KEEP_ALIVE_MS = 1_500;
 const HANDSHAKE_MS = 1_500;
 const MAX_OPS = 400_000;
 
-type Target = 'bare' | 'sqlite' | 'memory';
+type Target = 'bare' | 'sqlite' | 'sqliteNormal' | 'memory';
+const SERVED = ['sqlite', 'sqliteNormal', 'memory'] as const;
 
 interface Load {
   perSecond: number;
@@ -78,7 +79,7 @@ export async function httpsFigures(): Promise<HttpsResult> {
     worker.once('error', reject);
   });
   try {
-    for (const target of ['bare', 'sqlite', 'memory'] as const) {
+    for (const target of ['bare', ...SERVED] as const) {
       const client = pool(ready, target, false);
       const answer = await once(client, false);
       await client.close();
@@ -91,17 +92,20 @@ export async function httpsFigures(): Promise<HttpsResult> {
     const figures: Figure[] = [];
     let bareKeepAlive: number[] = [];
     for (const fresh of [false, true]) {
-      const rounds: Record<'sqlite' | 'memory', Round[]> = { sqlite: [], memory: [] };
+      const rounds: Record<(typeof SERVED)[number], Round[]> = { sqlite: [], sqliteNormal: [], memory: [] };
       const failures: string[] = [];
       const bares: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         // Alternate the order so drift on a shared machine does not favour one side.
-        const order: Target[] = round % 2 === 0 ? ['bare', 'sqlite', 'memory'] : ['memory', 'sqlite', 'bare'];
+        const order: Target[] =
+          round % 2 === 0
+            ? ['bare', 'sqlite', 'sqliteNormal', 'memory']
+            : ['memory', 'sqliteNormal', 'sqlite', 'bare'];
         const measured: Partial<Record<Target, Load>> = {};
         for (const target of order) measured[target] = await load(ready, target, fresh);
         const bare = measured.bare as Load;
         bares.push(bare.perSecond);
-        for (const target of ['sqlite', 'memory'] as const) {
+        for (const target of SERVED) {
           const m = measured[target] as Load;
           rounds[target].push({
             value: m.perSecond,
@@ -123,12 +127,21 @@ export async function httpsFigures(): Promise<HttpsResult> {
       figures.push(
         figure({
           id: fresh ? 'handshakes_sqlite' : 'keepalive_sqlite',
-          title: `mTLS ${kind}/s through createFederationServer (sqliteStore: 3 reads + audit append per request)`,
+          title: `mTLS ${kind}/s through createFederationServer (sqliteStore, default synchronous: 'full': 3 reads + audit append per request)`,
           unit,
           rounds: rounds.sqlite,
           baselineTitle: `bare node:https mTLS server, same bytes, same undici client, ${CONNECTIONS} connections`,
           ratioMeaning: '× bare',
           target,
+          notes: failures,
+        }),
+        figure({
+          id: fresh ? 'handshakes_sqlite_normal' : 'keepalive_sqlite_normal',
+          title: `mTLS ${kind}/s through createFederationServer (sqliteStore with synchronous: 'normal', no fsync per commit)`,
+          unit,
+          rounds: rounds.sqliteNormal,
+          baselineTitle: `bare node:https mTLS server, same bytes, same undici client, ${CONNECTIONS} connections`,
+          ratioMeaning: '× bare',
           notes: failures,
         }),
         figure({
