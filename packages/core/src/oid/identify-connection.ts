@@ -8,7 +8,7 @@ import { CertificateWalk } from './certificate-walk.js';
 import { IdentityError } from './identity-error.js';
 import { identityOids } from './identity-oids.js';
 import { identityOf } from './read-identity.js';
-import { serialHex } from './serial-hex.js';
+import { serialHexAt } from './serial-hex.js';
 
 /**
  * The identity and serial of a connection's verified leaf certificate, for the guard.
@@ -37,5 +37,5 @@ export function identifyConnection(leafDer: Uint8Array | null | undefined, arc?:
 }
 
 function serialOf(walk: CertificateWalk, der: Uint8Array): string | null {
-  return walk.serialEnd > walk.serialStart ? serialHex(der.subarray(walk.serialStart, walk.serialEnd)) : null;
+  return walk.serialEnd > walk.serialStart ? serialHexAt(der, walk.serialStart, walk.serialEnd) : null;
 }

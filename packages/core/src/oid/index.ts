@@ -9,5 +9,5 @@ export * from './identify-connection.js';
 export * from './identity-error.js';
 export * from './identity-oids.js';
 export { readIdentity } from './read-identity.js';
-export * from './serial-hex.js';
+export { normalizeSerialHex, serialHex } from './serial-hex.js';
 export * from './types.js';

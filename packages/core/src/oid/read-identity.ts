@@ -7,11 +7,10 @@ import { CertificateWalk } from './certificate-walk.js';
 import { IdentityError } from './identity-error.js';
 import { identityOids } from './identity-oids.js';
 import type { Identity } from './types.js';
-import { isCanonicalUuidBytes } from './uuid.js';
+import { canonicalUuidAt } from './uuid.js';
 
 const UTF8_STRING = 0x0c;
 const UUID_LENGTH = 36;
-const latin1 = new TextDecoder('latin1');
 
 /**
  * The grant id and subject user id a leaf certificate carries under `arc`.
@@ -57,11 +56,12 @@ function uuidValue(der: Uint8Array, start: number, end: number, which: string): 
       `The ${which} extension is not a DER UTF8String of ${UUID_LENGTH} characters.`,
     );
   }
-  if (!isCanonicalUuidBytes(der, start + 2)) {
+  const uuid = canonicalUuidAt(der, start + 2);
+  if (uuid === null) {
     throw new IdentityError(
       'identity_malformed',
       `The ${which} extension is not a canonical lower-case UUID.`,
     );
   }
-  return latin1.decode(der.subarray(start + 2, end));
+  return uuid;
 }

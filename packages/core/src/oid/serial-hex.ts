@@ -14,10 +14,17 @@ const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(
  * Two encodings of the same positive serial always give the same string.
  */
 export function serialHex(bytes: Uint8Array): string {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  return serialHexAt(bytes, 0, bytes.length);
+}
+
+/**
+ * {@link serialHex} of `bytes[start, end)` (`start < end`), read in place: the walker
+ * spells a certificate's serial without copying it out of the DER.
+ */
+export function serialHexAt(bytes: Uint8Array, start: number, end: number): string {
+  while (start < end - 1 && bytes[start] === 0) start++;
   let hex = '';
-  for (let i = start; i < bytes.length; i++) hex += HEX[bytes[i]!];
+  for (let i = start; i < end; i++) hex += HEX[bytes[i]!];
   return hex;
 }
 
