@@ -19,16 +19,16 @@ import { DEFAULT_IDENTITY_ARC } from '../oid/types.js';
 import type { CertificateAuthority, IssuedCertificate, IssueRequest } from '../ports/ca.js';
 import { systemClock, systemRandom } from '../system/index.js';
 
-/** Optional knowledge about the CA under test; anything not declared is tested with safe defaults. */
+/** What the suite must know about the CA under test. */
 export interface CaCapabilities {
   /** The identity arc the CA writes extensions under (default `DEFAULT_IDENTITY_ARC`). */
   arc?: string;
   /**
-   * The CA's lifetime bounds. When declared, the exact boundaries are tested (`min` and
-   * `max` accepted, one second beyond each refused); otherwise only clearly absurd
-   * lifetimes (zero, one second, ten years) are.
+   * The CA's lifetime bounds (every CA has them: the port refuses lifetimes outside its
+   * bounds). The exact boundaries are tested (`min` and `max` accepted, one second beyond
+   * each refused), as are clearly absurd lifetimes (zero, one second, ten years).
    */
-  lifetime?: { minSeconds: number; maxSeconds: number };
+  lifetime: { minSeconds: number; maxSeconds: number };
 }
 
 /** What `makeCa` returns: the CA, the root a relying gateway pins, and how to tear it down. */
@@ -43,7 +43,7 @@ export interface CaConformanceOptions {
   name: string;
   /** Called once for the whole suite (a real CA is slow to start). */
   makeCa: () => Promise<CaUnderTest>;
-  capabilities?: CaCapabilities;
+  capabilities: CaCapabilities;
 }
 
 const P256: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
@@ -140,11 +140,11 @@ function spkiHex(cert: x509.X509Certificate): string {
  * Registers the CA conformance suite with vitest for one adapter.
  *
  * @example
- * runCaConformance({ name: 'local', makeCa: async () => { const ca = localCa({ store, sealer }); return { ca, rootPem: (await ca.roots())[0]! }; } });
+ * runCaConformance({ name: 'local', capabilities: { lifetime: { minSeconds: 300, maxSeconds: 7_776_000 } }, makeCa: async () => { const ca = localCa({ store, sealer }); return { ca, rootPem: (await ca.roots())[0]! }; } });
  */
 export function runCaConformance(options: CaConformanceOptions): void {
-  const arc = options.capabilities?.arc ?? DEFAULT_IDENTITY_ARC;
-  const bounds = options.capabilities?.lifetime;
+  const arc = options.capabilities.arc ?? DEFAULT_IDENTITY_ARC;
+  const bounds = options.capabilities.lifetime;
 
   describe(`CA conformance: ${options.name}`, () => {
     let subject: CaUnderTest;
@@ -393,23 +393,19 @@ export function runCaConformance(options: CaConformanceOptions): void {
       await expectCaError(subject.ca.issue(issueRequest), 'ca_lifetime_out_of_bounds');
     });
 
-    if (bounds) {
-      it('accepts the exact lifetime bounds and refuses one second beyond either', async () => {
-        for (const lifetimeSeconds of [bounds.minSeconds, bounds.maxSeconds]) {
-          const { issueRequest } = await request({ lifetimeSeconds });
-          const issued = await subject.ca.issue(issueRequest);
-          const granted = (issued.notAfter.getTime() - systemClock.now().getTime()) / 1000;
-          // A CA may backdate notBefore for clock skew; what the peer gets is notAfter from now.
-          expect(Math.abs(granted - lifetimeSeconds)).toBeLessThan(120);
-        }
-        for (const lifetimeSeconds of [bounds.minSeconds - 1, bounds.maxSeconds + 1]) {
-          const { issueRequest } = await request({ lifetimeSeconds });
-          await expectCaError(subject.ca.issue(issueRequest), 'ca_lifetime_out_of_bounds');
-        }
-      });
-    } else {
-      it.skip('capability lifetime not declared: exact lifetime boundaries not tested', () => {});
-    }
+    it('accepts the exact lifetime bounds and refuses one second beyond either', async () => {
+      for (const lifetimeSeconds of [bounds.minSeconds, bounds.maxSeconds]) {
+        const { issueRequest } = await request({ lifetimeSeconds });
+        const issued = await subject.ca.issue(issueRequest);
+        const granted = (issued.notAfter.getTime() - systemClock.now().getTime()) / 1000;
+        // A CA may backdate notBefore for clock skew; what the peer gets is notAfter from now.
+        expect(Math.abs(granted - lifetimeSeconds)).toBeLessThan(120);
+      }
+      for (const lifetimeSeconds of [bounds.minSeconds - 1, bounds.maxSeconds + 1]) {
+        const { issueRequest } = await request({ lifetimeSeconds });
+        await expectCaError(subject.ca.issue(issueRequest), 'ca_lifetime_out_of_bounds');
+      }
+    });
 
     it('gives every certificate a distinct serial, also when issued concurrently', async () => {
       const requests = await Promise.all(Array.from({ length: 8 }, () => request()));
