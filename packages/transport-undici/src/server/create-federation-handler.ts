@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
+  type AllowDecision,
   type AuditEvent,
   type ConnectionIdentity,
   DENY_REMEDIATION,
@@ -206,6 +207,67 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
     return false;
   }
 
+  /**
+   * The step every authenticated route shares: spend the grant's budgets (or, without an
+   * identity, the client address's), then run the guard. Any deny — a limit, a limiter or
+   * guard failure (fail closed), a guard verdict — is answered and audited here and gives
+   * `null`; an allow gives the decision and the audit fields for the rest of the route.
+   */
+  async function admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    span: Span,
+    base: Omit<Recorded, 'outcome' | 'reason' | 'rowsOut' | 'bytesOut'>,
+    connection: ConnectionIdentity,
+    limiters: readonly (typeof grantLimiter)[],
+    run: () => Promise<Decision>,
+  ): Promise<{ decision: AllowDecision; allowedBase: typeof base } | null> {
+    if (connection.ok) {
+      for (const limiter of limiters) {
+        const spent = await spend(limiter, connection.identity.grantId);
+        if (!spent.ok && spent.kind === 'limited') {
+          await deny(res, span, base, 'rate_limited', { 'retry-after': String(spent.retryAfterSeconds) });
+          return null;
+        }
+        if (!spent.ok) {
+          ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
+          await deny(res, span, base, 'decision_failed');
+          return null;
+        }
+      }
+    } else if (!(await spendAddress(req, res, span, base))) {
+      return null;
+    }
+    let decision: Decision;
+    try {
+      decision = await run();
+    } catch (error) {
+      ctx.logger.error('fedtrust: guard failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      await deny(res, span, base, 'decision_failed');
+      return null;
+    }
+    if (!decision.allow) {
+      await deny(
+        res,
+        span,
+        { ...base, grantId: decision.grantId, subject: decision.subject, certSerial: decision.certSerial },
+        decision.reason,
+      );
+      return null;
+    }
+    return {
+      decision,
+      allowedBase: {
+        ...base,
+        grantId: decision.grant.id,
+        subject: decision.identity.subjectUserId,
+        certSerial: decision.certSerial,
+      },
+    };
+  }
+
   /** Runs the guard; `label` names the route in the guard-time histogram when it is not `verb`. */
   async function decide(
     connection: ConnectionIdentity,
@@ -247,41 +309,11 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
       verb,
       resource: resource ?? null,
     };
-    if (connection.ok) {
-      const spent = await spend(grantLimiter, connection.identity.grantId);
-      if (!spent.ok && spent.kind === 'limited') {
-        return deny(res, span, base, 'rate_limited', { 'retry-after': String(spent.retryAfterSeconds) });
-      }
-      if (!spent.ok) {
-        ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
-        return deny(res, span, base, 'decision_failed');
-      }
-    } else if (!(await spendAddress(req, res, span, base))) {
-      return;
-    }
-    let decision: Decision;
-    try {
-      decision = await decide(connection, verb, resource, id);
-    } catch (error) {
-      ctx.logger.error('fedtrust: guard failed', {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return deny(res, span, base, 'decision_failed');
-    }
-    if (!decision.allow) {
-      return deny(
-        res,
-        span,
-        { ...base, grantId: decision.grantId, subject: decision.subject, certSerial: decision.certSerial },
-        decision.reason,
-      );
-    }
-    const allowedBase = {
-      ...base,
-      grantId: decision.grant.id,
-      subject: decision.identity.subjectUserId,
-      certSerial: decision.certSerial,
-    };
+    const admitted = await admit(req, res, span, base, connection, [grantLimiter], () =>
+      decide(connection, verb, resource, id),
+    );
+    if (admitted === null) return;
+    const { decision, allowedBase } = admitted;
     let served: Served;
     try {
       served = await serveAllowed(ctx, req, res, decision, id);
@@ -351,43 +383,11 @@ export function createFederationHandler(options: FederationHandlerOptions): Fede
       verb: 'renew',
       resource: null,
     };
-    if (connection.ok) {
-      for (const limiter of [grantLimiter, renewLimiter]) {
-        const spent = await spend(limiter, connection.identity.grantId);
-        if (!spent.ok && spent.kind === 'limited') {
-          return deny(res, span, base, 'rate_limited', { 'retry-after': String(spent.retryAfterSeconds) });
-        }
-        if (!spent.ok) {
-          ctx.logger.error('fedtrust: rate limiter failed', { error: String(spent.cause) });
-          return deny(res, span, base, 'decision_failed');
-        }
-      }
-    } else if (!(await spendAddress(req, res, span, base))) {
-      return;
-    }
-    let decision: Decision;
-    try {
-      decision = await decide(connection, 'capabilities', undefined, undefined, 'renew');
-    } catch (error) {
-      ctx.logger.error('fedtrust: guard failed', {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return deny(res, span, base, 'decision_failed');
-    }
-    if (!decision.allow) {
-      return deny(
-        res,
-        span,
-        { ...base, grantId: decision.grantId, subject: decision.subject, certSerial: decision.certSerial },
-        decision.reason,
-      );
-    }
-    const allowedBase = {
-      ...base,
-      grantId: decision.grant.id,
-      subject: decision.identity.subjectUserId,
-      certSerial: decision.certSerial,
-    };
+    const admitted = await admit(req, res, span, base, connection, [grantLimiter, renewLimiter], () =>
+      decide(connection, 'capabilities', undefined, undefined, 'renew'),
+    );
+    if (admitted === null) return;
+    const { decision, allowedBase } = admitted;
     let outcome: RenewOutcome;
     try {
       outcome = await serveRenew(ctx, req, decision, {
