@@ -7,7 +7,13 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { PgFederationStore } from '@fedtrust/adapter-pg';
-import { type FederationStore, FedtrustError, isFedtrustError } from '@fedtrust/core';
+import {
+  type FederationStore,
+  FedtrustError,
+  isFedtrustError,
+  type MigrationDrift,
+  migrationLabel,
+} from '@fedtrust/core';
 import { UsageError } from '../output/exit-codes.js';
 
 /** A parsed store URL. `display` never contains a password (userinfo or `?password=`-style parameter). */
@@ -23,14 +29,8 @@ export interface MigrationEntry {
   appliedAt?: Date;
 }
 
-/** An applied migration whose file changed (`changed`) or that this release does not ship (`unknown`). */
-export interface MigrationDriftEntry {
-  version: number;
-  name: string;
-  kind: 'changed' | 'unknown';
-  appliedChecksum: string;
-  fileChecksum: string | null;
-}
+/** An applied migration whose file changed (`changed`) or that this release does not ship (`unknown`): core's drift record. */
+export type MigrationDriftEntry = MigrationDrift;
 
 /** The migration state of a store, as `migrate status` and `doctor --check store` print it. */
 export interface MigrationReport {
@@ -214,10 +214,8 @@ function fromAdapterStatus(status: {
   };
 }
 
-/** `NNNN_name`, as migration files are named. */
-export function migrationLabel(entry: { version: number; name: string }): string {
-  return `${String(entry.version).padStart(4, '0')}_${entry.name}`;
-}
+/** `NNNN_name`, as migration files are named: core's label, so the CLI and the adapters name a migration alike. */
+export { migrationLabel };
 
 function requireMigrated(status: MigrationReport): void {
   const changed = status.drift.filter((d) => d.kind === 'changed');
