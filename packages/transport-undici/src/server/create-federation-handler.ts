@@ -66,18 +66,8 @@ export interface HandlerContext {
   instruments: ServerInstruments;
 }
 
-/** A decision as recorded: what the audit event and the span need. */
-interface Recorded {
-  grantId: string | null;
-  subject: string | null;
-  certSerial: string | null;
-  verb: string;
-  resource: string | null;
-  outcome: 'allow' | 'deny';
-  reason: string | null;
-  rowsOut: number;
-  bytesOut: number;
-}
+/** A decision as recorded: the audit event without its time, which `record` stamps. */
+type Recorded = Omit<AuditEvent, 'time'>;
 
 /**
  * Builds the request listener. Every route outcome is decided fail-closed: an error
